@@ -1,0 +1,60 @@
+"""The typer application and the error boundary every command shares."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar
+
+import typer
+
+app = typer.Typer(
+    name="evalrun",
+    help="Evaluate language models from declarative YAML task files.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+
+
+@app.callback()
+def root(
+    version: bool = typer.Option(
+        False, "--version", help="Show the version and exit.", is_eager=True
+    ),
+) -> None:
+    """Evaluate language models from declarative YAML task files."""
+    if version:
+        from evalrun import __version__
+
+        print(f"evalrun {__version__}")
+        raise typer.Exit(0)
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+EXIT_OK, EXIT_FAILED, EXIT_INPUT = 0, 1, 2
+
+
+def guarded(command: F) -> F:
+    """Report the user's mistakes as one line with exit status 2, never a traceback."""
+
+    @wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from evalrun.errors import InputError
+
+        try:
+            return command(*args, **kwargs)
+        except InputError as exc:
+            print(str(exc), file=sys.stderr)
+            raise typer.Exit(EXIT_INPUT) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def main() -> None:
+    from evalrun.cli import _eval  # noqa: F401  (registers the commands)
+
+    app()

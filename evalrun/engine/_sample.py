@@ -1,0 +1,100 @@
+"""Run one sample in one epoch: solver steps, then scorers, under the sample's limits.
+
+This is the hot path. It returns the log record (a plain dict shaped like
+`evalrun.log.EvalSample`) and the scores; errors become data in the record.
+"""
+
+from __future__ import annotations
+
+import time
+import traceback
+from contextlib import nullcontext
+from typing import Any
+
+import anyio
+
+from evalrun.dataset import Sample
+from evalrun.errors import InputError, LimitExceededError, ModelError
+from evalrun.model import Model, ModelPool, sample_scope
+from evalrun.scorer import Score, to_score
+from evalrun.solver import TaskState
+from evalrun.spec import Task
+
+
+async def run_sample(
+    task: Task,
+    model: Model,
+    models: ModelPool,
+    sample: Sample,
+    epoch: int,
+    attempt: int = 1,
+) -> tuple[dict[str, Any], dict[str, Score] | None]:
+    spec = task.spec
+    limits = spec.limits
+    variables = {
+        "input": sample.input,
+        "target": sample.target,
+        "choices": sample.choices,
+        "id": sample.id,
+        "metadata": sample.metadata,
+        **spec.args,
+    }
+    state = TaskState(
+        sample, epoch, model, models, spec.config, variables,
+        message_limit=limits.messages, token_limit=limits.tokens,
+    )  # fmt: skip
+    started_at = time.time()
+    started = time.monotonic()
+    scores: dict[str, Score] | None = None
+    error: dict[str, Any] | None = None
+    with sample_scope(epoch, attempt):
+        try:
+            with anyio.fail_after(limits.time) if limits.time else nullcontext():
+                for step in task.steps:
+                    await step(state)
+                scores = {}
+                for scorer in task.scorers:
+                    result = scorer.score(state)
+                    if not isinstance(result, Score):
+                        result = to_score(await result)
+                    scores[scorer.name] = result
+        except TimeoutError:
+            scores = None
+            error = _error(LimitExceededError("time", limits.time or 0, time.monotonic() - started))
+        except Exception as exc:
+            scores = None
+            error = _error(exc)
+    record = {
+        "id": sample.id,
+        "epoch": epoch,
+        "attempt": attempt,
+        "input": sample.input,
+        "target": sample.target,
+        "choices": sample.choices,
+        "metadata": sample.metadata,
+        "messages": [m.to_dict() for m in state.messages],
+        "output": state.output.to_dict() if state.output else None,
+        "answer": state.answer,
+        "scores": {name: s.to_dict() for name, s in scores.items()} if scores is not None else {},
+        "error": error,
+        "usage": state.usage.to_dict(),
+        "started_at": round(started_at, 6),
+        "total_time": round(time.monotonic() - started, 6),
+    }
+    return record, scores
+
+
+def _error(exc: BaseException) -> dict[str, Any]:
+    if isinstance(exc, LimitExceededError):
+        return {"message": str(exc), "kind": "limit", "limit": exc.kind, "traceback": None}
+    if isinstance(exc, ModelError):
+        return {"message": str(exc), "kind": "model", "limit": None, "traceback": None}
+    if isinstance(exc, InputError):
+        return {"message": str(exc), "kind": "error", "limit": None, "traceback": None}
+    trace = "".join(traceback.format_exception(exc))
+    return {
+        "message": f"{type(exc).__name__}: {exc}",
+        "kind": "error",
+        "limit": None,
+        "traceback": trace,
+    }

@@ -1,0 +1,85 @@
+"""A unit of work: one task with one model, and its plan of sample x epochs."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from evalrun.config import RunConfig
+from evalrun.dataset import Sample, select
+from evalrun.errors import InputError
+from evalrun.model import PATH_ARGS
+from evalrun.spec import Task
+
+_SECRET_WORDS = ("key", "token", "secret", "password", "authorization")
+
+
+@dataclass
+class Unit:
+    task: Task
+    model: str
+    model_args: dict[str, Any]
+    samples: list[Sample]
+    epochs: int
+    #: (sample, epoch) pairs already done in an earlier run, and their records (eval-retry)
+    reuse: dict[tuple[str, int], dict[str, Any]] = field(default_factory=dict)
+
+    @property
+    def total(self) -> int:
+        return len(self.samples) * self.epochs
+
+
+def models_for(task: Task, run: RunConfig) -> list[str]:
+    """`--model`, else `EVALRUN_MODEL`, else the task's own model."""
+    if run.model:
+        return list(run.model)
+    env = os.environ.get("EVALRUN_MODEL")
+    if env:
+        return [env]
+    if task.spec.model:
+        return [task.spec.model]
+    raise InputError(
+        f"task `{task.name}` names no model: pass --model (e.g. -m mockllm/model) or set EVALRUN_MODEL"
+    )
+
+
+def model_args_for(task: Task, model: str, run: RunConfig) -> dict[str, Any]:
+    """The task's `model_args` (when its own model runs) under the command line's `-M`."""
+    provider = model.partition("/")[0]
+    path_args = PATH_ARGS.get(provider, frozenset())
+    args: dict[str, Any] = {}
+    if model == task.spec.model:
+        for key, value in task.spec.model_args.items():
+            args[key] = _resolve_path(value, task.base_dir) if key in path_args else value
+    for key, value in run.model_args.items():
+        args[key] = _resolve_path(value, Path.cwd()) if key in path_args else value
+    if run.model_base_url:
+        args["base_url"] = run.model_base_url
+    return args
+
+
+def _resolve_path(value: Any, base: Path) -> Any:
+    if isinstance(value, str) and value and not Path(value).is_absolute():
+        return str((base / value).resolve())
+    return value
+
+
+def plan(tasks: list[Task], run: RunConfig) -> list[Unit]:
+    """Every task x model, each with its selected samples."""
+    units = []
+    for task in tasks:
+        samples = select(task.samples, run.limit, run.sample_id)
+        if not samples:
+            raise InputError(f"task `{task.name}`: --limit/--sample-id select no samples")
+        for model in models_for(task, run):
+            units.append(
+                Unit(task, model, model_args_for(task, model, run), samples, task.spec.epochs.count)
+            )
+    return units
+
+
+def redact(args: dict[str, Any]) -> dict[str, Any]:
+    """Model arguments fit for a log: anything that looks like a secret is masked."""
+    return {k: "***" if any(w in k.lower() for w in _SECRET_WORDS) else v for k, v in args.items()}

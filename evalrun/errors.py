@@ -1,0 +1,61 @@
+"""Exceptions that cross layers.
+
+Two families matter to the command line: `InputError` (the user's file or option is
+wrong: exit status 2, one line, no traceback) and everything else.  Errors inside a
+sample are data, not control flow: they are caught by the engine and recorded in the
+log (see `evalrun.engine`), so only the kinds the engine must tell apart live here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True, slots=True)
+class Location:
+    """A place in a user's file, 1-based, as editors and compilers print it."""
+
+    path: Path | str
+    line: int | None = None
+    col: int | None = None
+
+    def __str__(self) -> str:
+        parts = [str(self.path)]
+        if self.line is not None:
+            parts.append(str(self.line))
+            if self.col is not None:
+                parts.append(str(self.col))
+        return ":".join(parts)
+
+
+class EvalrunError(Exception):
+    """Base class of every error evalrun raises on purpose."""
+
+
+class InputError(EvalrunError):
+    """The user's input is wrong. Printed as `path:line:col: message`, exit status 2."""
+
+    def __init__(self, message: str, location: Location | None = None) -> None:
+        self.message = message
+        self.location = location
+        super().__init__(f"{location}: {message}" if location else message)
+
+
+class ModelError(EvalrunError):
+    """A model call failed. `transient` errors may succeed when tried again."""
+
+    def __init__(self, message: str, *, transient: bool, status: int | None = None) -> None:
+        self.transient = transient
+        self.status = status
+        super().__init__(message)
+
+
+class LimitExceededError(EvalrunError):
+    """A sample went past one of its limits (`time`, `tokens` or `messages`)."""
+
+    def __init__(self, kind: str, limit: float, used: float) -> None:
+        self.kind = kind
+        self.limit = limit
+        self.used = used
+        super().__init__(f"{kind} limit exceeded ({used:g} > {limit:g})")

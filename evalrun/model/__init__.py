@@ -1,0 +1,25 @@
+"""Models: one interface over the mock and real providers.
+
+`Model` adds connection limits, timeouts, retries and usage to any `Provider`;
+`ModelPool` shares them per endpoint within a run.
+"""
+
+from evalrun.model._model import Model, ModelPool
+from evalrun.model._provider import PATH_ARGS, Provider
+from evalrun.model._request import ModelRequest, current_scope, sample_scope
+from evalrun.model._types import ChatMessage, GenerateConfig, ModelOutput, Usage, count_tokens
+
+__all__ = [
+    "PATH_ARGS",
+    "ChatMessage",
+    "GenerateConfig",
+    "Model",
+    "ModelOutput",
+    "ModelPool",
+    "ModelRequest",
+    "Provider",
+    "Usage",
+    "count_tokens",
+    "current_scope",
+    "sample_scope",
+]

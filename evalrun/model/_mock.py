@@ -1,0 +1,140 @@
+"""`mockllm/...`: an offline, deterministic provider for demos, tests and benchmarks.
+
+Every random choice (simulated errors, latency jitter) is a hash of the seed, the
+request's text, epoch, sample attempt and retry number, so results do not depend on
+the order concurrent requests arrive in, and a retried request can succeed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import anyio
+
+from evalrun.errors import InputError, Location, ModelError
+from evalrun.model._request import ModelRequest
+from evalrun.model._types import ModelOutput, Usage, count_tokens
+from evalrun.strict import suggest
+
+_ARGS = {"responses", "latency", "latency_jitter", "error_rate", "seed", "max_connections"}
+
+
+class MockLLM:
+    default_max_retries = 0  # simulated errors surface as sample errors unless asked otherwise
+
+    def __init__(self, name: str, args: dict[str, Any]) -> None:
+        for key in args:
+            if key not in _ARGS:
+                raise InputError(f"mockllm: unknown model argument `{key}`{suggest(key, _ARGS)}")
+        self.name = name
+        self._echo = name == "mockllm/echo"
+        self._default = f"Default output from {name}"
+        self._latency = _number(args, "latency", 0.0)
+        self._jitter = _number(args, "latency_jitter", 0.0)
+        self._error_rate = _number(args, "error_rate", 0.0)
+        self._seed = int(_number(args, "seed", 0))
+        self.default_max_connections = int(_number(args, "max_connections", 100))
+        self._responses = _load_responses(Path(args["responses"])) if args.get("responses") else []
+
+    def endpoint(self) -> str:
+        return self.name
+
+    async def generate(self, request: ModelRequest) -> ModelOutput:
+        prompt = request.prompt_text()
+        if self._latency or self._jitter or self._error_rate:
+            draw = self._draw(request, prompt)
+            delay = self._latency + self._jitter * (2 * _unit(draw, 1) - 1)
+            if delay > 0:
+                await anyio.sleep(delay)
+            if _unit(draw, 0) < self._error_rate:
+                raise ModelError(
+                    f"{self.name}: simulated transient error (error_rate={self._error_rate:g})",
+                    transient=True,
+                    status=503,
+                )
+        completion = self._answer(request, prompt)
+        stop_reason = "stop"
+        config = request.config
+        if config.stop_seqs:
+            for stop in config.stop_seqs:
+                cut = completion.find(stop)
+                if cut >= 0:
+                    completion = completion[:cut]
+        if config.max_tokens is not None and count_tokens(completion) > config.max_tokens:
+            completion = completion[: config.max_tokens * 4]
+            stop_reason = "max_tokens"
+        usage = Usage(
+            input_tokens=sum(count_tokens(m.content) + 4 for m in request.messages),
+            output_tokens=count_tokens(completion),
+            calls=1,
+        )
+        return ModelOutput(self.name, completion, stop_reason, usage)
+
+    def _answer(self, request: ModelRequest, prompt: str) -> str:
+        if self._echo:
+            for message in reversed(request.messages):
+                if message.role == "user":
+                    return message.content
+            return ""
+        for pattern, output in self._responses:
+            if pattern.search(prompt):
+                return output
+        return self._default
+
+    def _draw(self, request: ModelRequest, prompt: str) -> bytes:
+        key = f"{self._seed}\x00{request.epoch}\x00{request.attempt}\x00{request.retry}\x00{prompt}"
+        return hashlib.blake2b(key.encode(), digest_size=16).digest()
+
+
+def _unit(draw: bytes, index: int) -> float:
+    """A number in [0, 1) from 8 bytes of `draw`."""
+    return int.from_bytes(draw[index * 8 : index * 8 + 8], "big") / 2**64
+
+
+def _number(args: dict[str, Any], key: str, default: float) -> float:
+    value = args.get(key, default)
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise InputError(
+            f"mockllm: model argument `{key}` must be a number, not {value!r}"
+        ) from None
+    if number < 0:
+        raise InputError(f"mockllm: model argument `{key}` must not be negative")
+    return number
+
+
+def _load_responses(path: Path) -> list[tuple[re.Pattern[str], str]]:
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError as exc:
+        raise InputError(
+            f"cannot read responses file: {exc.strerror or exc}", Location(path)
+        ) from None
+    rules: list[tuple[re.Pattern[str], str]] = []
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        where = Location(path, number)
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise InputError(
+                f"invalid JSON: {exc.msg}", Location(path, number, exc.colno)
+            ) from None
+        if (
+            not isinstance(row, dict)
+            or not isinstance(row.get("match"), str)
+            or "output" not in row
+        ):
+            raise InputError('each line must be {"match": REGEX, "output": TEXT}', where)
+        try:
+            pattern = re.compile(row["match"])
+        except re.error as exc:
+            raise InputError(f"invalid regex {row['match']!r}: {exc}", where) from None
+        rules.append((pattern, str(row["output"])))
+    return rules

@@ -1,0 +1,52 @@
+"""What a provider is asked, and the per-sample context the engine sets for it.
+
+The engine sets `sample_scope` once per sample attempt; every model call made while
+it runs (by built-in steps, user steps or scorers) carries the epoch and attempt in
+its `ModelRequest`.  Deterministic mocks and the response cache key on them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
+
+from evalrun.model._types import ChatMessage, GenerateConfig
+
+
+@dataclass(frozen=True, slots=True)
+class SampleScope:
+    epoch: int = 1
+    attempt: int = 1
+
+
+_scope: ContextVar[SampleScope] = ContextVar("evalrun_sample_scope", default=SampleScope())  # noqa: B039 (frozen)
+
+
+@contextmanager
+def sample_scope(epoch: int, attempt: int) -> Iterator[None]:
+    token = _scope.set(SampleScope(epoch, attempt))
+    try:
+        yield
+    finally:
+        _scope.reset(token)
+
+
+def current_scope() -> SampleScope:
+    return _scope.get()
+
+
+@dataclass(frozen=True, slots=True)
+class ModelRequest:
+    """One call as a provider sees it. `retry` counts request-level retries from 0."""
+
+    messages: list[ChatMessage]
+    config: GenerateConfig
+    epoch: int = 1
+    attempt: int = 1
+    retry: int = 0
+
+    def prompt_text(self) -> str:
+        """All message contents joined by newlines: what `responses` regexes search."""
+        return "\n".join(m.content for m in self.messages)

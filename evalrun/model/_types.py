@@ -1,0 +1,107 @@
+"""The values that cross the model boundary: messages, generation settings, outputs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from pydantic import Field
+
+from evalrun.strict import StrictModel
+
+Role = Literal["system", "user", "assistant", "tool"]
+
+
+@dataclass(slots=True)
+class ChatMessage:
+    """One message of a conversation. A dataclass, not pydantic: it is on the hot path."""
+
+    role: Role
+    content: str
+
+    def to_dict(self) -> dict[str, str]:
+        return {"role": self.role, "content": self.content}
+
+
+@dataclass(slots=True)
+class Usage:
+    """Tokens used by one call, or summed over a sample or a run."""
+
+    input_tokens: int = 0
+    output_tokens: int = 0
+    reasoning_tokens: int = 0
+    calls: int = 0
+
+    @property
+    def total_tokens(self) -> int:
+        return self.input_tokens + self.output_tokens
+
+    def add(self, other: Usage) -> None:
+        self.input_tokens += other.input_tokens
+        self.output_tokens += other.output_tokens
+        self.reasoning_tokens += other.reasoning_tokens
+        self.calls += other.calls
+
+    def to_dict(self) -> dict[str, int]:
+        return {
+            "input_tokens": self.input_tokens,
+            "output_tokens": self.output_tokens,
+            "reasoning_tokens": self.reasoning_tokens,
+            "total_tokens": self.total_tokens,
+            "calls": self.calls,
+        }
+
+
+@dataclass(slots=True)
+class ModelOutput:
+    """What one successful model call returned."""
+
+    model: str
+    completion: str
+    stop_reason: str = "stop"
+    usage: Usage = field(default_factory=Usage)
+    time: float = 0.0
+    retries: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "model": self.model,
+            "completion": self.completion,
+            "stop_reason": self.stop_reason,
+            "usage": self.usage.to_dict(),
+            "time": round(self.time, 6),
+            "retries": self.retries,
+        }
+
+
+class GenerateConfig(StrictModel):
+    """Generation settings sent to the model. `None` means "the provider's default".
+
+    Layers merge with `merged()`: task file < config file < command line < step.
+    """
+
+    temperature: float | None = Field(default=None, ge=0)
+    max_tokens: int | None = Field(default=None, gt=0)
+    top_p: float | None = Field(default=None, ge=0, le=1)
+    top_k: int | None = Field(default=None, gt=0)
+    seed: int | None = None
+    stop_seqs: list[str] | None = None
+    frequency_penalty: float | None = None
+    presence_penalty: float | None = None
+    num_choices: int | None = Field(default=None, gt=0)
+
+    def merged(self, override: GenerateConfig | None) -> GenerateConfig:
+        """A copy with every setting `override` sets replacing ours."""
+        if override is None:
+            return self
+        changes = override.model_dump(exclude_none=True)
+        return self.model_copy(update=changes) if changes else self
+
+    def settings(self) -> dict[str, Any]:
+        """The settings that are set, for requests, cache keys and logs."""
+        return self.model_dump(exclude_none=True)
+
+
+def count_tokens(text: str) -> int:
+    """A cheap token estimate (about four characters a token) for offline usage figures."""
+    return (len(text) + 3) // 4 if text else 0

@@ -1,0 +1,214 @@
+"""Registry by name: solvers, scorers, metrics and reducers.
+
+YAML names a component (`match: {location: end}`), the registry finds its factory,
+validates the arguments against the factory's signature (so a typo in an argument is
+reported at its line like any other key), and builds it.  The log records the same
+name and arguments, which is all `eval-retry` needs to rebuild the component.
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import re
+import sys
+import typing
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ValidationError, create_model
+
+from evalrun.errors import InputError, Location
+from evalrun.strict import StrictModel, suggest
+from evalrun.template import Template
+
+Kind = Literal["solver", "scorer", "metric", "reducer"]
+
+
+@dataclass(frozen=True)
+class Entry:
+    """A registered factory. `positional` takes a YAML value that is not a mapping."""
+
+    kind: Kind
+    name: str
+    factory: Callable[..., Any]
+    params: type[BaseModel]
+    positional: str | None
+    takes_context: bool
+    info: dict[str, Any] = field(default_factory=dict)
+
+    def arguments(self, value: Any) -> dict[str, Any]:
+        """Validate a YAML value against the factory's parameters (raises ValidationError)."""
+        if value is None or value == {}:
+            raw: dict[str, Any] = {}
+        elif isinstance(value, dict) and (self.positional is None or _is_kwargs(self, value)):
+            raw = value
+        elif self.positional is not None:
+            raw = {self.positional: value}
+        else:
+            raise InputError(
+                f"`{self.name}` takes a mapping of arguments, not {type(value).__name__}"
+            )
+        validated = self.params.model_validate(raw)
+        return {name: getattr(validated, name) for name in validated.model_fields_set}
+
+
+def _is_kwargs(entry: Entry, value: dict[str, Any]) -> bool:
+    # `{function: "m:f", args: {...}}` is kwargs; a dict meant for a dict-typed first
+    # parameter would not use the parameter names as keys.
+    return any(key in entry.params.model_fields for key in value) or not value
+
+
+@dataclass(frozen=True)
+class BuildContext:
+    """What a factory may use while building: templates and user code, located in the file.
+
+    `locate` maps a key under this component to a place in the user's file (or None
+    when the task is rebuilt from a log, where there is no file to point at).
+    """
+
+    base_dir: Path
+    template_vars: frozenset[str]
+    where: tuple[str | int, ...] = ()
+    locate: Callable[[tuple[str | int, ...]], Location | None] = lambda _where: None
+    seed: int | None = None
+    #: every template compiled for the task, so the plan can check them against the data
+    templates: list[Template] = field(default_factory=list)
+
+    def at(self, *keys: str | int) -> BuildContext:
+        return BuildContext(
+            self.base_dir,
+            self.template_vars,
+            (*self.where, *keys),
+            self.locate,
+            self.seed,
+            self.templates,
+        )
+
+    def location(self, *keys: str | int) -> Location | None:
+        return self.locate((*self.where, *keys))
+
+    def template(self, text: str, key: str | None = None, extra: Iterable[str] = ()) -> Template:
+        """Compile `text`; unknown placeholders are reported at the argument's line."""
+        where = self.location(key) if key else self.location()
+        compiled = Template(text, self.template_vars | set(extra), where)
+        self.templates.append(compiled)
+        return compiled
+
+    def import_function(self, reference: str, key: str | None = None) -> Callable[..., Any]:
+        """Import `module:function` from the task file's folder or the installed packages."""
+        where = self.location(key) if key else self.location()
+        module_name, sep, attr = reference.partition(":")
+        if not sep or not module_name or not attr:
+            raise InputError(f"python: expected `module:function`, got `{reference}`", where)
+        folder = str(self.base_dir)
+        if folder not in sys.path:
+            sys.path.insert(0, folder)
+        try:
+            module = importlib.import_module(module_name)
+        except ImportError as exc:
+            raise InputError(
+                f"python: cannot import module `{module_name}`: {exc}", where
+            ) from None
+        except Exception as exc:
+            raise InputError(
+                f"python: importing `{module_name}` failed: {type(exc).__name__}: {exc}", where
+            ) from None
+        function = getattr(module, attr, None)
+        if not callable(function):
+            raise InputError(f"python: `{module_name}` has no function `{attr}`", where)
+        return function
+
+
+_ENTRIES: dict[str, dict[str, Entry]] = {"solver": {}, "scorer": {}, "metric": {}, "reducer": {}}
+_PATTERNS: dict[str, list[tuple[re.Pattern[str], Callable[..., Any]]]] = {
+    "solver": [],
+    "scorer": [],
+    "metric": [],
+    "reducer": [],
+}
+_BUILTINS_LOADED = False
+
+
+def register(
+    kind: Kind, name: str, **info: Any
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Decorator: register `factory` under `name`. A first parameter `ctx` gets a BuildContext."""
+
+    def decorate(factory: Callable[..., Any]) -> Callable[..., Any]:
+        params, positional, takes_context = _signature_model(kind, name, factory)
+        _ENTRIES[kind][name] = Entry(kind, name, factory, params, positional, takes_context, info)
+        return factory
+
+    return decorate
+
+
+def register_pattern(kind: Kind, pattern: str, resolve: Callable[[re.Match[str]], Entry]) -> None:
+    """Names such as `pass_at_3` resolve through a regex rather than a fixed name."""
+    _PATTERNS[kind].append((re.compile(pattern), resolve))
+
+
+def lookup(kind: Kind, name: str) -> Entry:
+    """The entry registered under `name`; an `InputError` with a suggestion otherwise."""
+    _load_builtins()
+    entry = _ENTRIES[kind].get(name)
+    if entry is not None:
+        return entry
+    for pattern, resolve in _PATTERNS[kind]:
+        match = pattern.fullmatch(name)
+        if match:
+            return resolve(match)
+    known = names(kind)
+    raise InputError(f"unknown {kind} `{name}`{suggest(name, known)} (known: {', '.join(known)})")
+
+
+def names(kind: Kind) -> list[str]:
+    _load_builtins()
+    return sorted(_ENTRIES[kind]) + [p.pattern.replace(r"(\d+)", "<k>") for p, _ in _PATTERNS[kind]]
+
+
+def make_entry(kind: Kind, name: str, factory: Callable[..., Any], **info: Any) -> Entry:
+    params, positional, takes_context = _signature_model(kind, name, factory)
+    return Entry(kind, name, factory, params, positional, takes_context, info)
+
+
+def _load_builtins() -> None:
+    global _BUILTINS_LOADED
+    if not _BUILTINS_LOADED:
+        _BUILTINS_LOADED = True
+        import evalrun.scorer
+        import evalrun.solver  # noqa: F401
+
+
+def _signature_model(
+    kind: str, name: str, factory: Callable[..., Any]
+) -> tuple[type[BaseModel], str | None, bool]:
+    hints = typing.get_type_hints(factory)
+    parameters = list(inspect.signature(factory).parameters.values())
+    takes_context = bool(parameters) and parameters[0].name == "ctx"
+    if takes_context:
+        parameters = parameters[1:]
+    fields: dict[str, Any] = {}
+    for p in parameters:
+        if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
+            continue
+        default = ... if p.default is p.empty else p.default
+        fields[p.name] = (hints.get(p.name, Any), default)
+    model = create_model(f"{kind}_{name}_args", __base__=StrictModel, **fields)  # type: ignore[call-overload]
+    positional = next(iter(fields), None)
+    return model, positional, takes_context
+
+
+__all__ = [
+    "BuildContext",
+    "Entry",
+    "Kind",
+    "ValidationError",
+    "lookup",
+    "make_entry",
+    "names",
+    "register",
+    "register_pattern",
+]

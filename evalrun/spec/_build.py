@@ -1,0 +1,269 @@
+"""Resolve a task spec against a run config and build what the engine runs.
+
+Resolving applies the command line's overrides (task args, epochs, reducers, limits,
+generation settings, fail_on_error) to the spec, so the log records the task as it
+actually ran.  Building looks every component up in the registry, compiles templates,
+loads the dataset and checks templates against it: every mistake a user can make
+surfaces here, at its line, before any model is called.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from evalrun.config import RunConfig
+from evalrun.dataset import FieldMap, Sample, read_rows, rows_to_samples, shuffled
+from evalrun.errors import InputError, Location
+from evalrun.registry import BuildContext, Kind, lookup
+from evalrun.scorer import Metric, Reducer, Scorer
+from evalrun.solver import Step
+from evalrun.spec._errors import explain
+from evalrun.spec._load import TaskSource
+from evalrun.spec._task import SAMPLE_VARIABLES, Component, TaskSpec
+from evalrun.spec._yaml import PathKey, SourceMap
+from evalrun.strict import suggest
+from evalrun.template import Template
+
+Locate = Callable[[PathKey], Location | None]
+
+
+@dataclass
+class ScorerDef:
+    name: str
+    score: Scorer
+    metrics: list[tuple[str, Metric]]
+
+
+@dataclass
+class Task:
+    """A task ready to run: resolved spec, samples and built components."""
+
+    spec: TaskSpec
+    file: Path | None
+    base_dir: Path
+    samples: list[Sample]
+    steps: list[Step]
+    scorers: list[ScorerDef]
+    reducers: list[tuple[str, Reducer]]
+    templates: list[Template] = field(default_factory=list)
+
+    @property
+    def name(self) -> str:
+        return self.spec.name or "task"
+
+
+def resolve(spec: TaskSpec, run: RunConfig, locate: Locate) -> TaskSpec:
+    """The spec with the run config's overrides applied (what the log records)."""
+    update: dict[str, Any] = {}
+    if run.task_args:
+        unknown = [k for k in run.task_args if k not in spec.args]
+        if unknown:
+            declared = ", ".join(sorted(spec.args)) or "none"
+            raise InputError(
+                f"-T {unknown[0]}: task `{spec.name}` has no argument `{unknown[0]}`"
+                f"{suggest(unknown[0], set(spec.args))} (its arguments: {declared})"
+            )
+        update["args"] = {**spec.args, **run.task_args}
+    if run.epochs is not None or run.epochs_reducer is not None:
+        epochs: dict[str, Any] = {}
+        if run.epochs is not None:
+            epochs["count"] = run.epochs
+        if run.epochs_reducer is not None:
+            epochs["reducer"] = run.epochs_reducer
+        update["epochs"] = spec.epochs.model_copy(update=epochs)
+    limits = {
+        k: v
+        for k, v in {
+            "time": run.time_limit,
+            "tokens": run.token_limit,
+            "messages": run.message_limit,
+        }.items()
+        if v is not None
+    }
+    if limits:
+        update["limits"] = spec.limits.model_copy(update=limits)
+    if run.generate.settings():
+        update["config"] = spec.config.merged(run.generate)
+    if run.fail_on_error is not None:
+        update["fail_on_error"] = run.fail_on_error
+    if spec.dataset.shuffle and spec.dataset.seed is None:
+        update["dataset"] = spec.dataset.model_copy(update={"seed": random.randrange(2**31)})
+    return spec.model_copy(update=update) if update else spec
+
+
+def build(
+    spec: TaskSpec,
+    *,
+    base_dir: Path,
+    file: Path | None = None,
+    source: SourceMap | None = None,
+    prefix: PathKey = (),
+    samples: list[Sample] | None = None,
+) -> Task:
+    """Build a resolved spec. `samples` (from a log) replaces reading the dataset."""
+
+    def locate(where: PathKey) -> Location | None:
+        return source.locate((*prefix, *where)) if source else None
+
+    def fail(exc: ValidationError, where: PathKey) -> InputError:
+        if source is None:
+            return InputError(f"{'.'.join(map(str, where))}: {exc.errors()[0]['msg']}")
+        return explain(exc, source, (*prefix, *where))
+
+    seed = spec.dataset.seed if spec.dataset.seed is not None else spec.config.seed
+    ctx = BuildContext(base_dir, frozenset(SAMPLE_VARIABLES | set(spec.args)), (), locate, seed)
+
+    def make(kind: Kind, component: Component, where: PathKey) -> tuple[str, Any, dict[str, Any]]:
+        name, value = (
+            (component, None) if isinstance(component, str) else next(iter(component.items()))
+        )
+        try:
+            entry = lookup(kind, name)
+        except InputError as exc:
+            raise InputError(
+                exc.message,
+                locate((*where, name)) if isinstance(component, dict) else locate(where),
+            ) from None
+        try:
+            args = entry.arguments(value)
+        except ValidationError as exc:
+            raise fail(exc, (*where, name)) from None
+        except InputError as exc:
+            raise InputError(exc.message, locate((*where, name))) from None
+        built = (
+            entry.factory(ctx.at(*where, name), **args)
+            if entry.takes_context
+            else entry.factory(**args)
+        )
+        return name, built, entry.info
+
+    steps = [make("solver", c, ("solver", i))[1] for i, c in enumerate(spec.solver)]
+    scorers: list[ScorerDef] = []
+    for i, component in enumerate(spec.scorer):
+        name, score, info = make("scorer", component, ("scorer", i))
+        taken = {s.name for s in scorers}
+        unique = (
+            name
+            if name not in taken
+            else next(f"{name}_{n}" for n in range(2, 999) if f"{name}_{n}" not in taken)
+        )
+        scorers.append(
+            ScorerDef(
+                unique, score, [(m, make("metric", m, ())[1]) for m in info.get("metrics", ())]
+            )
+        )
+    _apply_metrics(spec, scorers, make, locate)
+    reducers = [
+        (r, make("reducer", r, ("epochs", "reducer", i))[1])
+        for i, r in enumerate(spec.epochs.reducer)
+    ]
+    _check_thresholds(spec, scorers, locate)
+    if samples is None:
+        samples = load_samples(spec, base_dir, locate)
+    task = Task(spec, file, base_dir, samples, steps, scorers, reducers, ctx.templates)
+    check_templates(task)
+    return task
+
+
+def build_source(task: TaskSource, run: RunConfig) -> Task:
+    spec = resolve(task.spec, run, task.locate)
+    return build(
+        spec,
+        base_dir=task.path.parent.resolve(),
+        file=task.path,
+        source=task.source,
+        prefix=task.prefix,
+    )
+
+
+def _apply_metrics(spec: TaskSpec, scorers: list[ScorerDef], make: Any, locate: Locate) -> None:
+    if spec.metrics is None:
+        return
+    if isinstance(spec.metrics, list):
+        built = [
+            (_name(c), make("metric", c, ("metrics", i))[1]) for i, c in enumerate(spec.metrics)
+        ]
+        for scorer in scorers:
+            scorer.metrics = list(built)
+        return
+    by_name = {s.name: s for s in scorers}
+    for scorer_name, components in spec.metrics.items():
+        if scorer_name not in by_name:
+            raise InputError(
+                f"metrics: no scorer named `{scorer_name}`{suggest(scorer_name, set(by_name))}",
+                locate(("metrics", scorer_name)),
+            )
+        by_name[scorer_name].metrics = [
+            (_name(c), make("metric", c, ("metrics", scorer_name, i))[1])
+            for i, c in enumerate(components)
+        ]
+
+
+def _name(component: Component) -> str:
+    return component if isinstance(component, str) else next(iter(component))
+
+
+def _check_thresholds(spec: TaskSpec, scorers: list[ScorerDef], locate: Locate) -> None:
+    valid = {m for s in scorers for m, _ in s.metrics} | {
+        f"{s.name}.{m}" for s in scorers for m, _ in s.metrics
+    }
+    for key in spec.thresholds:
+        if key not in valid:
+            raise InputError(
+                f"thresholds: `{key}` is not a metric of this task{suggest(key, valid)} "
+                f"(known: {', '.join(sorted(valid)) or 'none'})",
+                locate(("thresholds", key)),
+            )
+
+
+def load_samples(spec: TaskSpec, base_dir: Path, locate: Locate) -> list[Sample]:
+    """Read and map the dataset, then shuffle it with its seed."""
+    data = spec.dataset
+    given = data.fields.model_dump(exclude_none=True)
+    given.pop("metadata", None)
+    fields = FieldMap(
+        input=data.fields.input or "input",
+        target=data.fields.target or "target",
+        id=data.fields.id or "id",
+        choices=data.fields.choices or "choices",
+        metadata=tuple(data.fields.metadata),
+        explicit=frozenset(given),
+    )
+    if data.samples is not None:
+        rows = [
+            (locate(("dataset", "samples", i)) or Location("<inline>", i + 1), row)
+            for i, row in enumerate(data.samples)
+        ]
+        samples = rows_to_samples(rows, fields)
+    else:
+        path = Path(data.path or "")
+        path = path if path.is_absolute() else base_dir / path
+        if not path.exists():
+            raise InputError(f"dataset file not found: {path}", locate(("dataset", "path")))
+        samples = rows_to_samples(read_rows(path, data.format), fields)
+    if not samples:
+        raise InputError("the dataset has no samples", locate(("dataset",)))
+    if data.shuffle:
+        samples = shuffled(samples, data.seed or 0)
+    return samples
+
+
+def check_templates(task: Task) -> None:
+    """Every `metadata.X` a template reads exists in every sample (before any model call)."""
+    for template in task.templates:
+        if not template.metadata_keys:
+            continue
+        for sample in task.samples:
+            missing = template.missing_metadata(sample.metadata)
+            if missing is not None:
+                raise InputError(
+                    f"unknown placeholder `metadata.{missing}`: sample `{sample.id}` has no metadata "
+                    f"`{missing}` (it has: {', '.join(sorted(sample.metadata)) or 'none'})",
+                    template.location,
+                )
