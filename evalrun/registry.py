@@ -56,9 +56,11 @@ class Entry:
 
 
 def _is_kwargs(entry: Entry, value: dict[str, Any]) -> bool:
-    # `{function: "m:f", args: {...}}` is kwargs; a dict meant for a dict-typed first
-    # parameter would not use the parameter names as keys.
-    return any(key in entry.params.model_fields for key in value) or not value
+    """A mapping is keyword arguments, unless the first parameter itself takes a mapping
+    (`generate: {temperature: 0}`) and the keys are not parameter names."""
+    if not entry.info.get("_positional_mapping"):
+        return True
+    return all(key in entry.params.model_fields for key in value)
 
 
 @dataclass(frozen=True)
@@ -138,8 +140,7 @@ def register(
     """Decorator: register `factory` under `name`. A first parameter `ctx` gets a BuildContext."""
 
     def decorate(factory: Callable[..., Any]) -> Callable[..., Any]:
-        params, positional, takes_context = _signature_model(kind, name, factory)
-        _ENTRIES[kind][name] = Entry(kind, name, factory, params, positional, takes_context, info)
+        _ENTRIES[kind][name] = make_entry(kind, name, factory, **info)
         return factory
 
     return decorate
@@ -171,6 +172,13 @@ def names(kind: Kind) -> list[str]:
 
 def make_entry(kind: Kind, name: str, factory: Callable[..., Any], **info: Any) -> Entry:
     params, positional, takes_context = _signature_model(kind, name, factory)
+    if positional is not None:
+        annotation = params.model_fields[positional].annotation
+        members = typing.get_args(annotation) or (annotation,)
+        info["_positional_mapping"] = any(
+            m is dict or typing.get_origin(m) is dict or (isinstance(m, type) and issubclass(m, BaseModel))
+            for m in members
+        )
     return Entry(kind, name, factory, params, positional, takes_context, info)
 
 

@@ -111,6 +111,9 @@ def build(
     def locate(where: PathKey) -> Location | None:
         return source.locate((*prefix, *where)) if source else None
 
+    def locate_key(where: PathKey) -> Location | None:
+        return source.locate((*prefix, *where), key=True) if source else None
+
     def fail(exc: ValidationError, where: PathKey) -> InputError:
         if source is None:
             return InputError(f"{'.'.join(map(str, where))}: {exc.errors()[0]['msg']}")
@@ -128,7 +131,7 @@ def build(
         except InputError as exc:
             raise InputError(
                 exc.message,
-                locate((*where, name)) if isinstance(component, dict) else locate(where),
+                locate_key((*where, name)) if isinstance(component, dict) else locate(where),
             ) from None
         try:
             args = entry.arguments(value)
@@ -163,7 +166,7 @@ def build(
         (r, make("reducer", r, ("epochs", "reducer", i))[1])
         for i, r in enumerate(spec.epochs.reducer)
     ]
-    _check_thresholds(spec, scorers, locate)
+    _check_thresholds(spec, scorers, locate_key)
     if samples is None:
         samples = load_samples(spec, base_dir, locate)
     task = Task(spec, file, base_dir, samples, steps, scorers, reducers, ctx.templates)

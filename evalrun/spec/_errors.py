@@ -23,7 +23,9 @@ def explain(exc: ValidationError, source: SourceMap, prefix: PathKey = ()) -> In
     if message.startswith("Value error, "):
         message = message[len("Value error, ") :]
     name = ".".join(str(p) for p in loc[len(prefix) :]) if len(loc) > len(prefix) else ""
-    text = f"{name}: {message[0].lower()}{message[1:]}" if name else message
+    if not name or (loc and str(loc[-1]) in message):
+        return source.error(loc, message)
+    text = f"{name}: {message[0].lower()}{message[1:]}"
     return source.error(loc, text)
 
 

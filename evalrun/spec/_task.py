@@ -124,6 +124,8 @@ class TaskSpec(StrictModel):
     def _epochs_number(cls, value: Any) -> Any:
         if isinstance(value, int) and not isinstance(value, bool):
             return {"count": value}
+        if not isinstance(value, dict):
+            raise ValueError("epochs must be a count (`epochs: 3`) or `{count: 3, reducer: mean}`")
         return value
 
     @field_validator("tags", mode="before")

@@ -1,0 +1,94 @@
+"""Shared helpers: run the real CLI in a subprocess, write task files, read logs."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+TASKS = REPO / "tasks"
+
+
+@dataclass
+class Result:
+    code: int
+    out: str
+    err: str
+
+    @property
+    def output(self) -> str:
+        return self.out + self.err
+
+
+def run_evalrun(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None, timeout: float = 120) -> Result:
+    """Run `python -m evalrun ARGS` and capture everything it prints."""
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith("EVALRUN_")}
+    full_env.update({"COLUMNS": "200", "NO_COLOR": "1", **(env or {})})
+    proc = subprocess.run(
+        [sys.executable, "-m", "evalrun", *args],
+        cwd=cwd,
+        env=full_env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+    return Result(proc.returncode, proc.stdout, proc.stderr)
+
+
+@pytest.fixture
+def evalrun(tmp_path: Path):
+    """`evalrun("eval", "task.yaml", ...)` run in tmp_path, logs in tmp_path/logs."""
+
+    def run(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None) -> Result:
+        return run_evalrun(*args, cwd=cwd or tmp_path, env={"EVALRUN_LOG_DIR": str(tmp_path / "logs"), **(env or {})})
+
+    return run
+
+
+@pytest.fixture
+def write(tmp_path: Path):
+    """Write a dedented text file under tmp_path and return its path."""
+
+    def write_file(name: str, text: str) -> Path:
+        path = tmp_path / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
+        return path
+
+    return write_file
+
+
+def write_jsonl(path: Path, rows: list[dict[str, Any]]) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    return path
+
+
+def logs_in(folder: Path) -> list[Path]:
+    return sorted(folder.glob("*.json"))
+
+
+def only_log(folder: Path) -> dict[str, Any]:
+    """The single log in `folder`, parsed as plain JSON (and checked against the schema)."""
+    from evalrun.log import EvalLog
+
+    paths = logs_in(folder)
+    assert len(paths) == 1, f"expected one log in {folder}, found {paths}"
+    data = json.loads(paths[0].read_text(encoding="utf-8"))
+    EvalLog.model_validate(data)
+    return data
+
+
+def metric(log: dict[str, Any], name: str, scorer: str | None = None, reducer: str | None = None) -> float:
+    for entry in log["results"]["scores"]:
+        if (scorer is None or entry["scorer"] == scorer) and (reducer is None or entry["reducer"] == reducer):
+            return entry["metrics"][name]
+    raise KeyError(f"no metric {name} for {scorer}/{reducer} in {log['results']['scores']}")

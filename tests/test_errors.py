@@ -1,0 +1,174 @@
+"""Malformed task files: exit status 2, one line `file:line:col: message`, no traceback."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+DATA = '{"id": 1, "input": "What is 2+2?", "target": "4", "topic": "math"}\n'
+
+CASES = {
+    "bad_yaml": ("dataset:\n  path: d.jsonl\n solver: [x\n", ":3:2: invalid YAML"),
+    "unknown_key": ("dataset: {path: d.jsonl}\nscorers: [exact]\n", ":2:1: unknown key `scorers`; did you mean `scorer`?"),
+    "unknown_nested_key": (
+        "dataset:\n  path: d.jsonl\n  feilds: {input: q}\n",
+        ":3:3: unknown key `feilds`; did you mean `fields`?",
+    ),
+    "wrong_type": ("dataset: {path: d.jsonl}\nepochs: many\n", ":2:9: epochs must be a count"),
+    "wrong_type_nested": (
+        "dataset: {path: d.jsonl}\nconfig:\n  temperature: hot\n",
+        ":3:16: config.temperature: input should be a valid number",
+    ),
+    "missing_dataset": ("name: x\nscorer: [exact]\n", ":1:1: missing required key `dataset`"),
+    "missing_dataset_file": ("dataset: {path: nope.jsonl}\n", ":1:17: dataset file not found"),
+    "missing_column": (
+        "dataset:\n  path: d.jsonl\n  fields: {input: question}\n",
+        "d.jsonl:1: row 1: no column `question` for input",
+    ),
+    "bad_regex": ("dataset: {path: d.jsonl}\nscorer:\n  - pattern: {pattern: '(\\d+'}\n", ":3:24: pattern: invalid regex"),
+    "unknown_scorer": ("dataset: {path: d.jsonl}\nscorer:\n  - exactt\n", ":3:5: unknown scorer `exactt`; did you mean `exact`?"),
+    "unknown_solver": (
+        "dataset: {path: d.jsonl}\nsolver:\n  - genrate: {}\n",
+        ":3:5: unknown solver `genrate`; did you mean `generate`?",
+    ),
+    "unknown_placeholder": (
+        "dataset: {path: d.jsonl}\nsolver:\n  - prompt_template: '{{ inptu }}'\n",
+        ":3:22: unknown placeholder `inptu` in template; did you mean `input`?",
+    ),
+    "unknown_metadata_placeholder": (
+        "dataset: {path: d.jsonl}\nsolver:\n  - user_message: '{{ metadata.level }}'\n",
+        ":3:19: unknown placeholder `metadata.level`: sample `1` has no metadata `level`",
+    ),
+    "bad_reducer": (
+        "dataset: {path: d.jsonl}\nepochs: {count: 2, reducer: meen}\n",
+        ":2:29: unknown reducer `meen`; did you mean `mean`?",
+    ),
+    "bad_metric": ("dataset: {path: d.jsonl}\nmetrics: [acuracy]\n", ":2:11: unknown metric `acuracy`; did you mean `accuracy`?"),
+    "bad_step_argument": (
+        "dataset: {path: d.jsonl}\nscorer:\n  - match: {locaton: end}\n",
+        ":3:13: unknown key `locaton`; did you mean `location`?",
+    ),
+    "bad_step_value": (
+        "dataset: {path: d.jsonl}\nscorer:\n  - match: {location: middle}\n",
+        ":3:23: location: input should be 'begin', 'end', 'any' or 'exact'",
+    ),
+    "bad_fail_on_error": ("dataset: {path: d.jsonl}\nfail_on_error: lots\n", ":2:16: fail_on_error must be true, false or a number"),
+    "negative_limit": ("dataset: {path: d.jsonl}\nlimits: {time: -1}\n", ":2:16: limits.time: input should be greater than 0"),
+    "path_and_samples": (
+        "dataset:\n  path: d.jsonl\n  samples: [{input: a}]\n",
+        ":2:3: dataset: give exactly one of `path` (a data file) or `samples`",
+    ),
+    "duplicate_ids": (
+        "dataset:\n  samples:\n    - {id: 1, input: a}\n    - {id: 1, input: b}\n",
+        ":4:7: row 2: duplicate sample id `1`",
+    ),
+    "duplicate_key": ("dataset: {path: d.jsonl}\nname: a\nname: b\n", ":3:1: duplicate key `name`"),
+    "unknown_threshold": (
+        "dataset: {path: d.jsonl}\nscorer: [exact]\nthresholds: {acuracy: 0.5}\n",
+        ":3:14: thresholds: `acuracy` is not a metric of this task; did you mean `accuracy`?",
+    ),
+    "python_missing_module": (
+        "dataset: {path: d.jsonl}\nscorer:\n  - python: 'no_such_module:score'\n",
+        ":3:13: python: cannot import module `no_such_module`",
+    ),
+    "template_sandbox": (
+        "dataset: {path: d.jsonl}\nsolver:\n  - user_message: '{{ input.__class__ }}'\n",
+        ":3:19: template: attribute `__class__` is not allowed",
+    ),
+    "not_a_mapping": ("- just\n- a list\n", ":1:1: a task file must be a mapping"),
+    "tasks_list_entry": (
+        "tasks:\n  - dataset: {path: d.jsonl}\n  - dataset: {path: d.jsonl}\n    epoch: 2\n",
+        ":4:5: unknown key `epoch`; did you mean `epochs`?",
+    ),
+    "bad_choices": (
+        "dataset:\n  samples:\n    - {input: a, choices: 'nope'}\nsolver: [multiple_choice]\n",
+        "row 1: choices must be a list",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_malformed_task_file(case: str, evalrun, write, tmp_path: Path) -> None:
+    text, expected = CASES[case]
+    write("d.jsonl", DATA)
+    task = write(f"{case}.yaml", text)
+    result = evalrun("eval", str(task), "-m", "mockllm/model")
+    assert result.code == 2, result.output
+    assert "Traceback" not in result.output
+    lines = result.err.strip().splitlines()
+    assert len(lines) == 1, result.err
+    assert expected in lines[0], lines[0]
+    where = "d.jsonl" if expected.startswith("d.jsonl") else f"{case}.yaml"
+    assert where in lines[0]
+    assert not (tmp_path / "logs").exists() or not list((tmp_path / "logs").iterdir()), "no log for bad input"
+
+
+def test_bad_dataset_row_names_file_and_row(evalrun, write) -> None:
+    write("rows.jsonl", '{"input": "a"}\n{"input": nope}\n')
+    task = write("t.yaml", "dataset: {path: rows.jsonl}\n")
+    result = evalrun("eval", str(task), "-m", "mockllm/model")
+    assert result.code == 2
+    assert result.err.strip() == f"{task.parent / 'rows.jsonl'}:2:11: row 2: invalid JSON: Expecting value"
+
+
+def test_bad_csv_row(evalrun, write) -> None:
+    write("rows.csv", "input,target\nhello,1\nworld,2,extra\n")
+    task = write("t.yaml", "dataset: {path: rows.csv}\n")
+    result = evalrun("eval", str(task), "-m", "mockllm/model")
+    assert result.code == 2
+    assert "rows.csv:3: row 3: more values than header columns" in result.err
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["-T", "nope=1"], "-T nope: task `t` has no argument `nope`"),
+        (["--limit", "5-2"], "--limit: limit must be N >= 1 or A-B"),
+        (["--sample-id", "zzz"], "--sample-id: no sample with id `zzz`"),
+        (["-m", "nonsense"], "model `nonsense` must be written `provider/name`"),
+        (["-M", "bogus=1"], "mockllm: unknown model argument `bogus`"),
+        (["-M", "novalue"], "-M expects key=value, got `novalue`"),
+        (["--fail-on-error", "maybe"], "--fail-on-error: fail_on_error must be true, false or a number"),
+        (["--epochs-reducer", "meen"], "unknown reducer `meen`"),
+    ],
+)
+def test_bad_options(args: list[str], expected: str, evalrun, write) -> None:
+    write("d.jsonl", DATA)
+    task = write("t.yaml", "dataset: {path: d.jsonl}\nmodel: mockllm/model\n")
+    result = evalrun("eval", str(task), *args)
+    assert result.code == 2, result.output
+    assert "Traceback" not in result.output
+    assert expected in result.err
+
+
+def test_missing_task_file(evalrun) -> None:
+    result = evalrun("eval", "nowhere.yaml", "-m", "mockllm/model")
+    assert result.code == 2
+    assert result.err.strip() == "nowhere.yaml: file not found"
+
+
+def test_no_model_anywhere(evalrun, write) -> None:
+    write("d.jsonl", DATA)
+    task = write("t.yaml", "dataset: {path: d.jsonl}\n")
+    result = evalrun("eval", str(task))
+    assert result.code == 2
+    assert "task `t` names no model: pass --model" in result.err
+
+
+def test_bad_config_file(evalrun, write) -> None:
+    write("d.jsonl", DATA)
+    task = write("t.yaml", "dataset: {path: d.jsonl}\nmodel: mockllm/model\n")
+    config = write("run.yaml", "max_samples: 4\nmax_sample: 5\n")
+    result = evalrun("eval", str(task), "--config", str(config))
+    assert result.code == 2
+    assert result.err.strip() == f"{config}:2:1: unknown key `max_sample`; did you mean `max_samples`?"
+
+
+def test_bad_responses_file(evalrun, write) -> None:
+    write("d.jsonl", DATA)
+    write("r.jsonl", '{"match": "(", "output": "x"}\n')
+    task = write("t.yaml", "dataset: {path: d.jsonl}\nmodel: mockllm/model\nmodel_args: {responses: r.jsonl}\n")
+    result = evalrun("eval", str(task))
+    assert result.code == 2
+    assert "r.jsonl:1: invalid regex '('" in result.err
