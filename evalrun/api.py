@@ -15,7 +15,7 @@ from typing import Any
 import anyio
 from pydantic import ValidationError
 
-from evalrun.config import RunConfig
+from evalrun.config import RunConfig, normalize_options
 from evalrun.engine import EvalResult, NullReporter, Reporter, Unit, plan, run_units
 from evalrun.errors import InputError
 from evalrun.model import ModelPool
@@ -50,20 +50,19 @@ def read_config_file(path: Path) -> dict[str, Any]:
         RunConfig.model_validate(data)
     except ValidationError as exc:
         raise explain(exc, source) from None
+    data = normalize_options(data)
     base = path.parent.resolve()
     for key in ("log_dir", "cache_dir"):  # folders in a config file are relative to it
-        value = data.get(key) or data.get(key.replace("_", "-"))
+        value = data.get(key)
         if isinstance(value, str) and not Path(value).is_absolute():
             data[key] = str(base / value)
-            data.pop(key.replace("_", "-"), None)
     return data
 
 
 def merge_options(lower: dict[str, Any], upper: dict[str, Any]) -> dict[str, Any]:
     """`upper` wins; mappings (model_args, task_args, metadata, generate) merge key by key."""
-    out = {str(k).replace("-", "_"): v for k, v in lower.items()}
-    for key, value in upper.items():
-        key = key.replace("-", "_")
+    out = normalize_options(lower)
+    for key, value in normalize_options(upper).items():
         if isinstance(value, dict) and isinstance(out.get(key), dict):
             out[key] = {**out[key], **value}
         else:

@@ -55,12 +55,7 @@ class RunConfig(StrictModel):
     @classmethod
     def _flat_generation_settings(cls, data: Any) -> Any:
         """Accept `temperature: 0` beside the other options, as the command line does."""
-        if isinstance(data, dict):
-            data = {str(k).replace("-", "_"): v for k, v in data.items()}
-            flat = {k: data.pop(k) for k in list(data) if k in GenerateConfig.model_fields}
-            if flat:
-                data["generate"] = {**(data.get("generate") or {}), **flat}
-        return data
+        return normalize_options(data) if isinstance(data, dict) else data
 
     @field_validator("model", "tags", "epochs_reducer", "sample_id", mode="before")
     @classmethod
@@ -88,6 +83,15 @@ class RunConfig(StrictModel):
 
     def log_path(self) -> Path:
         return Path(self.log_dir)
+
+
+def normalize_options(data: dict[str, Any]) -> dict[str, Any]:
+    """Option names with underscores; flat generation settings moved under `generate`."""
+    out = {str(k).replace("-", "_"): v for k, v in data.items()}
+    flat = {k: out.pop(k) for k in list(out) if k in GenerateConfig.model_fields}
+    if flat:
+        out["generate"] = {**(out.get("generate") or {}), **flat}
+    return out
 
 
 def parse_fail_on_error(value: Any) -> bool | float:
@@ -132,4 +136,4 @@ def parse_limit(value: Any) -> tuple[int, int]:
     return start, end
 
 
-__all__ = ["RunConfig", "ValidationError", "parse_fail_on_error", "parse_limit"]
+__all__ = ["RunConfig", "ValidationError", "normalize_options", "parse_fail_on_error", "parse_limit"]
