@@ -19,18 +19,21 @@ app = typer.Typer(
 )
 
 
-@app.callback()
-def root(
-    version: bool = typer.Option(
-        False, "--version", help="Show the version and exit.", is_eager=True
-    ),
-) -> None:
-    """Evaluate language models from declarative YAML task files."""
-    if version:
+def _show_version(value: bool) -> None:
+    if value:
         from evalrun import __version__
 
         print(f"evalrun {__version__}")
         raise typer.Exit(0)
+
+
+@app.callback()
+def root(
+    version: bool = typer.Option(
+        False, "--version", help="Show the version and exit.", is_eager=True, callback=_show_version
+    ),
+) -> None:
+    """Evaluate language models from declarative YAML task files."""
 
 
 F = TypeVar("F", bound=Callable[..., Any])
