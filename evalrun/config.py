@@ -136,4 +136,10 @@ def parse_limit(value: Any) -> tuple[int, int]:
     return start, end
 
 
-__all__ = ["RunConfig", "ValidationError", "normalize_options", "parse_fail_on_error", "parse_limit"]
+__all__ = [
+    "RunConfig",
+    "ValidationError",
+    "normalize_options",
+    "parse_fail_on_error",
+    "parse_limit",
+]

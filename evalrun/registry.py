@@ -176,7 +176,9 @@ def make_entry(kind: Kind, name: str, factory: Callable[..., Any], **info: Any) 
         annotation = params.model_fields[positional].annotation
         members = typing.get_args(annotation) or (annotation,)
         info["_positional_mapping"] = any(
-            m is dict or typing.get_origin(m) is dict or (isinstance(m, type) and issubclass(m, BaseModel))
+            m is dict
+            or typing.get_origin(m) is dict
+            or (isinstance(m, type) and issubclass(m, BaseModel))
             for m in members
         )
     return Entry(kind, name, factory, params, positional, takes_context, info)

@@ -28,7 +28,9 @@ class Result:
         return self.out + self.err
 
 
-def run_evalrun(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None, timeout: float = 120) -> Result:
+def run_evalrun(
+    *args: str, cwd: Path | None = None, env: dict[str, str] | None = None, timeout: float = 120
+) -> Result:
     """Run `python -m evalrun ARGS` and capture everything it prints."""
     full_env = {k: v for k, v in os.environ.items() if not k.startswith("EVALRUN_")}
     full_env.update({"COLUMNS": "200", "NO_COLOR": "1", **(env or {})})
@@ -48,7 +50,11 @@ def evalrun(tmp_path: Path):
     """`evalrun("eval", "task.yaml", ...)` run in tmp_path, logs in tmp_path/logs."""
 
     def run(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None) -> Result:
-        return run_evalrun(*args, cwd=cwd or tmp_path, env={"EVALRUN_LOG_DIR": str(tmp_path / "logs"), **(env or {})})
+        return run_evalrun(
+            *args,
+            cwd=cwd or tmp_path,
+            env={"EVALRUN_LOG_DIR": str(tmp_path / "logs"), **(env or {})},
+        )
 
     return run
 
@@ -87,8 +93,12 @@ def only_log(folder: Path) -> dict[str, Any]:
     return data
 
 
-def metric(log: dict[str, Any], name: str, scorer: str | None = None, reducer: str | None = None) -> float:
+def metric(
+    log: dict[str, Any], name: str, scorer: str | None = None, reducer: str | None = None
+) -> float:
     for entry in log["results"]["scores"]:
-        if (scorer is None or entry["scorer"] == scorer) and (reducer is None or entry["reducer"] == reducer):
+        if (scorer is None or entry["scorer"] == scorer) and (
+            reducer is None or entry["reducer"] == reducer
+        ):
             return entry["metrics"][name]
     raise KeyError(f"no metric {name} for {scorer}/{reducer} in {log['results']['scores']}")

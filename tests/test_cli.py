@@ -23,7 +23,9 @@ def test_help_and_mock_runs_do_not_import_litellm(tmp_path) -> None:
         "heavy = [m for m in ('litellm', 'openai', 'tiktoken', 'pydantic', 'jinja2', 'anyio') if m in sys.modules]\n"
         "print('HEAVY', heavy)\n"
     )
-    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True
+    ).stdout
     assert "HEAVY []" in out
 
 
@@ -35,7 +37,9 @@ def test_version() -> None:
 def test_dry_run_calls_no_model(tmp_path) -> None:
     from conftest import TASKS
 
-    result = run_evalrun("eval", str(TASKS / "capitals.yaml"), "--dry-run", "-M", "error_rate=1", cwd=tmp_path)
+    result = run_evalrun(
+        "eval", str(TASKS / "capitals.yaml"), "--dry-run", "-M", "error_rate=1", cwd=tmp_path
+    )
     assert result.code == 0, result.output
     assert "plan: capitals x mockllm/model: 20 sample-epochs" in result.out
     assert not (tmp_path / "logs").exists()

@@ -10,7 +10,10 @@ DATA = '{"id": 1, "input": "What is 2+2?", "target": "4", "topic": "math"}\n'
 
 CASES = {
     "bad_yaml": ("dataset:\n  path: d.jsonl\n solver: [x\n", ":3:2: invalid YAML"),
-    "unknown_key": ("dataset: {path: d.jsonl}\nscorers: [exact]\n", ":2:1: unknown key `scorers`; did you mean `scorer`?"),
+    "unknown_key": (
+        "dataset: {path: d.jsonl}\nscorers: [exact]\n",
+        ":2:1: unknown key `scorers`; did you mean `scorer`?",
+    ),
     "unknown_nested_key": (
         "dataset:\n  path: d.jsonl\n  feilds: {input: q}\n",
         ":3:3: unknown key `feilds`; did you mean `fields`?",
@@ -26,8 +29,14 @@ CASES = {
         "dataset:\n  path: d.jsonl\n  fields: {input: question}\n",
         "d.jsonl:1: row 1: no column `question` for input",
     ),
-    "bad_regex": ("dataset: {path: d.jsonl}\nscorer:\n  - pattern: {pattern: '(\\d+'}\n", ":3:24: pattern: invalid regex"),
-    "unknown_scorer": ("dataset: {path: d.jsonl}\nscorer:\n  - exactt\n", ":3:5: unknown scorer `exactt`; did you mean `exact`?"),
+    "bad_regex": (
+        "dataset: {path: d.jsonl}\nscorer:\n  - pattern: {pattern: '(\\d+'}\n",
+        ":3:24: pattern: invalid regex",
+    ),
+    "unknown_scorer": (
+        "dataset: {path: d.jsonl}\nscorer:\n  - exactt\n",
+        ":3:5: unknown scorer `exactt`; did you mean `exact`?",
+    ),
     "unknown_solver": (
         "dataset: {path: d.jsonl}\nsolver:\n  - genrate: {}\n",
         ":3:5: unknown solver `genrate`; did you mean `generate`?",
@@ -44,7 +53,10 @@ CASES = {
         "dataset: {path: d.jsonl}\nepochs: {count: 2, reducer: meen}\n",
         ":2:29: unknown reducer `meen`; did you mean `mean`?",
     ),
-    "bad_metric": ("dataset: {path: d.jsonl}\nmetrics: [acuracy]\n", ":2:11: unknown metric `acuracy`; did you mean `accuracy`?"),
+    "bad_metric": (
+        "dataset: {path: d.jsonl}\nmetrics: [acuracy]\n",
+        ":2:11: unknown metric `acuracy`; did you mean `accuracy`?",
+    ),
     "bad_step_argument": (
         "dataset: {path: d.jsonl}\nscorer:\n  - match: {locaton: end}\n",
         ":3:13: unknown key `locaton`; did you mean `location`?",
@@ -53,8 +65,14 @@ CASES = {
         "dataset: {path: d.jsonl}\nscorer:\n  - match: {location: middle}\n",
         ":3:23: location: input should be 'begin', 'end', 'any' or 'exact'",
     ),
-    "bad_fail_on_error": ("dataset: {path: d.jsonl}\nfail_on_error: lots\n", ":2:16: fail_on_error must be true, false or a number"),
-    "negative_limit": ("dataset: {path: d.jsonl}\nlimits: {time: -1}\n", ":2:16: limits.time: input should be greater than 0"),
+    "bad_fail_on_error": (
+        "dataset: {path: d.jsonl}\nfail_on_error: lots\n",
+        ":2:16: fail_on_error must be true, false or a number",
+    ),
+    "negative_limit": (
+        "dataset: {path: d.jsonl}\nlimits: {time: -1}\n",
+        ":2:16: limits.time: input should be greater than 0",
+    ),
     "path_and_samples": (
         "dataset:\n  path: d.jsonl\n  samples: [{input: a}]\n",
         ":2:3: dataset: give exactly one of `path` (a data file) or `samples`",
@@ -101,7 +119,9 @@ def test_malformed_task_file(case: str, evalrun, write, tmp_path: Path) -> None:
     assert expected in lines[0], lines[0]
     where = "d.jsonl" if expected.startswith("d.jsonl") else f"{case}.yaml"
     assert where in lines[0]
-    assert not (tmp_path / "logs").exists() or not list((tmp_path / "logs").iterdir()), "no log for bad input"
+    assert not (tmp_path / "logs").exists() or not list((tmp_path / "logs").iterdir()), (
+        "no log for bad input"
+    )
 
 
 def test_bad_dataset_row_names_file_and_row(evalrun, write) -> None:
@@ -109,7 +129,10 @@ def test_bad_dataset_row_names_file_and_row(evalrun, write) -> None:
     task = write("t.yaml", "dataset: {path: rows.jsonl}\n")
     result = evalrun("eval", str(task), "-m", "mockllm/model")
     assert result.code == 2
-    assert result.err.strip() == f"{task.parent / 'rows.jsonl'}:2:11: row 2: invalid JSON: Expecting value"
+    assert (
+        result.err.strip()
+        == f"{task.parent / 'rows.jsonl'}:2:11: row 2: invalid JSON: Expecting value"
+    )
 
 
 def test_bad_csv_row(evalrun, write) -> None:
@@ -129,7 +152,10 @@ def test_bad_csv_row(evalrun, write) -> None:
         (["-m", "nonsense"], "model `nonsense` must be written `provider/name`"),
         (["-M", "bogus=1"], "mockllm: unknown model argument `bogus`"),
         (["-M", "novalue"], "-M expects key=value, got `novalue`"),
-        (["--fail-on-error", "maybe"], "--fail-on-error: fail_on_error must be true, false or a number"),
+        (
+            ["--fail-on-error", "maybe"],
+            "--fail-on-error: fail_on_error must be true, false or a number",
+        ),
         (["--epochs-reducer", "meen"], "unknown reducer `meen`"),
     ],
 )
@@ -162,13 +188,18 @@ def test_bad_config_file(evalrun, write) -> None:
     config = write("run.yaml", "max_samples: 4\nmax_sample: 5\n")
     result = evalrun("eval", str(task), "--config", str(config))
     assert result.code == 2
-    assert result.err.strip() == f"{config}:2:1: unknown key `max_sample`; did you mean `max_samples`?"
+    assert (
+        result.err.strip() == f"{config}:2:1: unknown key `max_sample`; did you mean `max_samples`?"
+    )
 
 
 def test_bad_responses_file(evalrun, write) -> None:
     write("d.jsonl", DATA)
     write("r.jsonl", '{"match": "(", "output": "x"}\n')
-    task = write("t.yaml", "dataset: {path: d.jsonl}\nmodel: mockllm/model\nmodel_args: {responses: r.jsonl}\n")
+    task = write(
+        "t.yaml",
+        "dataset: {path: d.jsonl}\nmodel: mockllm/model\nmodel_args: {responses: r.jsonl}\n",
+    )
     result = evalrun("eval", str(task))
     assert result.code == 2
     assert "r.jsonl:1: invalid regex '('" in result.err

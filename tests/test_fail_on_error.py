@@ -16,7 +16,10 @@ MOCK = ["-m", "mockllm/model", "-M", "error_rate=0.3", "-M", "seed=3", "--max-sa
 
 @pytest.fixture
 def task(write, tmp_path: Path) -> Path:
-    write_jsonl(tmp_path / "d.jsonl", [{"id": i, "input": f"question {i}", "target": "x"} for i in range(1, 21)])
+    write_jsonl(
+        tmp_path / "d.jsonl",
+        [{"id": i, "input": f"question {i}", "target": "x"} for i in range(1, 21)],
+    )
     return write("t.yaml", "dataset: {path: d.jsonl}\nepochs: 2\nscorer: [exact]\n")
 
 
@@ -35,7 +38,10 @@ def count_errors(evalrun, task: Path, tmp_path: Path) -> int:
     assert 5 <= errors <= 20, errors  # 30% of 40, seeded
     for sample in log["samples"]:
         if sample["error"]:
-            assert sample["error"]["kind"] == "model" and "simulated transient error" in sample["error"]["message"]
+            assert (
+                sample["error"]["kind"] == "model"
+                and "simulated transient error" in sample["error"]["message"]
+            )
     return errors
 
 
@@ -48,7 +54,12 @@ def test_errors_are_deterministic_under_concurrency(evalrun, task: Path, tmp_pat
     for max_samples in ("1", "40"):
         for old in logs_in(tmp_path / "logs"):
             old.unlink()
-        assert evalrun("eval", str(task), *MOCK, "--no-fail-on-error", "--max-samples", max_samples).code == 0
+        assert (
+            evalrun(
+                "eval", str(task), *MOCK, "--no-fail-on-error", "--max-samples", max_samples
+            ).code
+            == 0
+        )
         log = only_log(tmp_path / "logs")
         failed.append(sorted((s["id"], s["epoch"]) for s in log["samples"] if s["error"]))
     assert failed[0] == failed[1]
@@ -59,7 +70,10 @@ def test_true_fails_on_first_error(evalrun, task: Path, tmp_path: Path) -> None:
     assert code == 1
     assert log["status"] == "error"
     assert log["results"]["errored_samples"] >= 1
-    assert "fail_on_error: " in log["error"]["message"] and "no errors allowed" in log["error"]["message"]
+    assert (
+        "fail_on_error: " in log["error"]["message"]
+        and "no errors allowed" in log["error"]["message"]
+    )
     assert "fail_on_error" in output
     # stopped promptly: far fewer than all 40 sample-epochs ran
     assert len(log["samples"]) < 40

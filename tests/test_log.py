@@ -13,7 +13,16 @@ from evalrun.log import read_log
 
 
 def test_log_holds_resolved_task_run_config_samples_and_results(evalrun, tmp_path: Path) -> None:
-    result = evalrun("eval", str(TASKS / "arithmetic.yaml"), "--epochs", "2", "--max-samples", "3", "--job", "nightly")
+    result = evalrun(
+        "eval",
+        str(TASKS / "arithmetic.yaml"),
+        "--epochs",
+        "2",
+        "--max-samples",
+        "3",
+        "--job",
+        "nightly",
+    )
     assert result.code == 0, result.output
     log = only_log(tmp_path / "logs")
     assert log["version"] == 1 and log["status"] == "success"
@@ -26,7 +35,19 @@ def test_log_holds_resolved_task_run_config_samples_and_results(evalrun, tmp_pat
     assert len(log["dataset"]) == 20 and log["dataset"][0]["metadata"] == {"topic": "small"}
     assert len(log["samples"]) == 40
     sample = log["samples"][0]
-    for key in ("id", "epoch", "input", "target", "messages", "output", "scores", "error", "usage", "started_at", "total_time"):
+    for key in (
+        "id",
+        "epoch",
+        "input",
+        "target",
+        "messages",
+        "output",
+        "scores",
+        "error",
+        "usage",
+        "started_at",
+        "total_time",
+    ):
         assert key in sample
     assert sample["messages"][0] == {"role": "system", "content": "You are a careful calculator."}
     assert sample["output"]["usage"]["total_tokens"] > 0

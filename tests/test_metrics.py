@@ -68,7 +68,17 @@ def test_reducers_on_numbers_and_letters() -> None:
 
 @pytest.mark.parametrize(
     ("value", "number"),
-    [("C", 1.0), ("I", 0.0), ("P", 0.5), ("N", 0.0), (True, 1.0), (False, 0.0), ("correct", 1.0), ("0.25", 0.25), (3, 3.0)],
+    [
+        ("C", 1.0),
+        ("I", 0.0),
+        ("P", 0.5),
+        ("N", 0.0),
+        (True, 1.0),
+        (False, 0.0),
+        ("correct", 1.0),
+        ("0.25", 0.25),
+        (3, 3.0),
+    ],
 )
 def test_value_conversion(value, number: float) -> None:
     assert to_float(value) == number
@@ -89,4 +99,6 @@ def test_metrics_end_to_end(evalrun, write, tmp_path: Path) -> None:
     assert metric(log, "mean") == pytest.approx(statistics.fmean(values))
     assert metric(log, "std") == pytest.approx(statistics.stdev(values))
     assert metric(log, "stderr") == pytest.approx(statistics.stdev(values) / math.sqrt(5))
-    assert metric(log, "bootstrap_stderr") == pytest.approx(statistics.pstdev(values) / math.sqrt(5), rel=0.1)
+    assert metric(log, "bootstrap_stderr") == pytest.approx(
+        statistics.pstdev(values) / math.sqrt(5), rel=0.1
+    )

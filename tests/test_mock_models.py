@@ -9,17 +9,31 @@ from conftest import logs_in, only_log, write_jsonl
 
 
 def test_default_echo_and_responses(evalrun, write, tmp_path: Path) -> None:
-    write_jsonl(tmp_path / "d.jsonl", [{"id": 1, "input": "hello there"}, {"id": 2, "input": "unmatched"}])
-    write_jsonl(tmp_path / "r.jsonl", [{"match": "^Be", "output": "system first"}, {"match": "hel+o", "output": "hi!"}])
-    task = write("t.yaml", "dataset: {path: d.jsonl}\nsolver: [{system_message: 'Be brief.'}, generate]\n")
+    write_jsonl(
+        tmp_path / "d.jsonl", [{"id": 1, "input": "hello there"}, {"id": 2, "input": "unmatched"}]
+    )
+    write_jsonl(
+        tmp_path / "r.jsonl",
+        [{"match": "^Be", "output": "system first"}, {"match": "hel+o", "output": "hi!"}],
+    )
+    task = write(
+        "t.yaml", "dataset: {path: d.jsonl}\nsolver: [{system_message: 'Be brief.'}, generate]\n"
+    )
     outputs = {}
-    for model, args in (("mockllm/model", []), ("mockllm/echo", []), ("mockllm/model", ["-M", "responses=r.jsonl"])):
+    for model, args in (
+        ("mockllm/model", []),
+        ("mockllm/echo", []),
+        ("mockllm/model", ["-M", "responses=r.jsonl"]),
+    ):
         for old in logs_in(tmp_path / "logs"):
             old.unlink()
         assert evalrun("eval", str(task), "-m", model, *args).code == 0
         log = only_log(tmp_path / "logs")
         outputs[(model, bool(args))] = {s["id"]: s["output"]["completion"] for s in log["samples"]}
-    assert outputs[("mockllm/model", False)] == {1: "Default output from mockllm/model", 2: "Default output from mockllm/model"}
+    assert outputs[("mockllm/model", False)] == {
+        1: "Default output from mockllm/model",
+        2: "Default output from mockllm/model",
+    }
     assert outputs[("mockllm/echo", False)] == {1: "hello there", 2: "unmatched"}
     # the prompt is all messages joined by newlines: the system message matches first
     assert outputs[("mockllm/model", True)] == {1: "system first", 2: "system first"}
@@ -39,7 +53,9 @@ def test_latency_is_concurrent(evalrun, write, tmp_path: Path) -> None:
     write_jsonl(tmp_path / "d.jsonl", [{"input": f"q{i}"} for i in range(40)])
     task = write("t.yaml", "dataset: {path: d.jsonl}\n")
     started = time.monotonic()
-    result = evalrun("eval", str(task), "-m", "mockllm/model", "-M", "latency=0.5", "--max-samples", "40")
+    result = evalrun(
+        "eval", str(task), "-m", "mockllm/model", "-M", "latency=0.5", "--max-samples", "40"
+    )
     assert result.code == 0
     log = only_log(tmp_path / "logs")
     assert all(s["total_time"] >= 0.49 for s in log["samples"])
@@ -51,7 +67,9 @@ def test_error_rate_with_request_retries(evalrun, write, tmp_path: Path) -> None
     """Simulated errors are transient: with --max-retries they are retried and succeed."""
     write_jsonl(tmp_path / "d.jsonl", [{"input": f"q{i}"} for i in range(30)])
     task = write("t.yaml", "dataset: {path: d.jsonl}\n")
-    result = evalrun("eval", str(task), "-m", "mockllm/model", "-M", "error_rate=0.3", "--max-retries", "10")
+    result = evalrun(
+        "eval", str(task), "-m", "mockllm/model", "-M", "error_rate=0.3", "--max-retries", "10"
+    )
     assert result.code == 0, result.output
     log = only_log(tmp_path / "logs")
     assert log["results"]["errored_samples"] == 0

@@ -32,7 +32,12 @@ def test_name_description_version_tags_metadata(evalrun, write, tmp_path: Path) 
         metadata: {owner: me}
         """,
     )
-    assert evalrun("eval", str(task), "-m", "mockllm/model", "--tags", "ci", "--metadata", "run=7").code == 0
+    assert (
+        evalrun(
+            "eval", str(task), "-m", "mockllm/model", "--tags", "ci", "--metadata", "run=7"
+        ).code
+        == 0
+    )
     log = only_log(tmp_path / "logs")
     header = log["header"]
     assert header["task"] == "greeting"
@@ -67,7 +72,12 @@ def test_args_reach_templates_and_T_overrides(evalrun, write, tmp_path: Path) ->
     assert log["samples"][0]["output"]["completion"] == "2+2 | Answer briefly. | 2"
     for f in logs_in(tmp_path / "logs"):
         f.unlink()
-    assert evalrun("eval", str(task), "-m", "mockllm/echo", "-T", "instruction=Show work.", "-T", "n=41").code == 0
+    assert (
+        evalrun(
+            "eval", str(task), "-m", "mockllm/echo", "-T", "instruction=Show work.", "-T", "n=41"
+        ).code
+        == 0
+    )
     log = only_log(tmp_path / "logs")
     assert log["samples"][0]["output"]["completion"] == "2+2 | Show work. | 42"
     assert log["header"]["task_spec"]["args"] == {"instruction": "Show work.", "n": 41}
@@ -80,7 +90,9 @@ def test_dataset_formats_and_field_mapping(fmt: str, evalrun, write, tmp_path: P
     elif fmt == "json":
         (tmp_path / "d.json").write_text(json.dumps(ROWS))
     else:
-        lines = ["id,question,answer,topic"] + [f"{r['id']},{r['question']},{r['answer']},{r['topic']}" for r in ROWS]
+        lines = ["id,question,answer,topic"] + [
+            f"{r['id']},{r['question']},{r['answer']},{r['topic']}" for r in ROWS
+        ]
         (tmp_path / "d.csv").write_text("\n".join(lines) + "\n")
     task = write(
         "t.yaml",
@@ -93,7 +105,9 @@ def test_dataset_formats_and_field_mapping(fmt: str, evalrun, write, tmp_path: P
         model_args: {{responses: r.jsonl}}
         """,
     )
-    write_jsonl(tmp_path / "r.jsonl", [{"match": "2\\+3", "output": "5"}, {"match": "10-4", "output": "6"}])
+    write_jsonl(
+        tmp_path / "r.jsonl", [{"match": "2\\+3", "output": "5"}, {"match": "10-4", "output": "6"}]
+    )
     assert evalrun("eval", str(task)).code == 0, fmt
     log = only_log(tmp_path / "logs")
     assert [d["id"] for d in log["dataset"]] == ["a", "b", "c"]
@@ -105,7 +119,10 @@ def test_dataset_formats_and_field_mapping(fmt: str, evalrun, write, tmp_path: P
 
 
 def test_ids_default_to_row_number_and_target_lists(evalrun, write, tmp_path: Path) -> None:
-    write_jsonl(tmp_path / "d.jsonl", [{"input": "colour?", "target": ["red", "blue"]}, {"input": "x", "target": "y"}])
+    write_jsonl(
+        tmp_path / "d.jsonl",
+        [{"input": "colour?", "target": ["red", "blue"]}, {"input": "x", "target": "y"}],
+    )
     write_jsonl(tmp_path / "r.jsonl", [{"match": "colour", "output": "blue"}])
     task = write(
         "t.yaml",
@@ -132,12 +149,21 @@ def test_inline_samples_with_choices(evalrun, write, tmp_path: Path) -> None:
         model_args: {responses: r.jsonl}
         """,
     )
-    write_jsonl(tmp_path / "r.jsonl", [{"match": "Pick red", "output": "ANSWER: B"}, {"match": "Pick green", "output": "C"}])
+    write_jsonl(
+        tmp_path / "r.jsonl",
+        [{"match": "Pick red", "output": "ANSWER: B"}, {"match": "Pick green", "output": "C"}],
+    )
     assert evalrun("eval", str(task)).code == 0
     log = only_log(tmp_path / "logs")
     samples = samples_by_id(log)
-    assert samples[("q1", 1)]["answer"] == "B" and samples[("q1", 1)]["scores"]["choice"]["value"] == "C"
-    assert samples[("q2", 1)]["answer"] == "C" and samples[("q2", 1)]["scores"]["choice"]["value"] == "C"
+    assert (
+        samples[("q1", 1)]["answer"] == "B"
+        and samples[("q1", 1)]["scores"]["choice"]["value"] == "C"
+    )
+    assert (
+        samples[("q2", 1)]["answer"] == "C"
+        and samples[("q2", 1)]["scores"]["choice"]["value"] == "C"
+    )
     prompt = samples[("q1", 1)]["messages"][0]["content"]
     assert "A) blue\nB) red\nC) green" in prompt and "ANSWER: $LETTER" in prompt
 
@@ -177,7 +203,9 @@ def test_limit_range_and_sample_id(evalrun, write, tmp_path: Path) -> None:
 
 
 def test_system_user_prompt_template_and_generate_config(evalrun, write, tmp_path: Path) -> None:
-    write_jsonl(tmp_path / "d.jsonl", [{"input": "one two three four five six seven eight nine ten"}])
+    write_jsonl(
+        tmp_path / "d.jsonl", [{"input": "one two three four five six seven eight nine ten"}]
+    )
     task = write(
         "t.yaml",
         """
@@ -235,7 +263,9 @@ def test_chain_of_thought_and_self_critique(evalrun, write, tmp_path: Path) -> N
 
 
 def test_python_solver_and_scorer(evalrun, write, tmp_path: Path) -> None:
-    write_jsonl(tmp_path / "d.jsonl", [{"input": "abc", "target": "CBA"}, {"input": "xy", "target": "nope"}])
+    write_jsonl(
+        tmp_path / "d.jsonl", [{"input": "abc", "target": "CBA"}, {"input": "xy", "target": "nope"}]
+    )
     write(
         "my_steps.py",
         """
@@ -273,7 +303,11 @@ def test_python_solver_and_scorer(evalrun, write, tmp_path: Path) -> None:
     assert metric(log, "mean", "python_2") == 2.5
     assert metric(log, "std", "python_2") == pytest.approx(0.70710678, abs=1e-6)
     first = samples_by_id(log)[(1, 1)]
-    assert first["scores"]["python"] == {"value": "C", "answer": "CBA", "explanation": "python scorer"}
+    assert first["scores"]["python"] == {
+        "value": "C",
+        "answer": "CBA",
+        "explanation": "python scorer",
+    }
 
 
 @pytest.mark.parametrize(
@@ -300,11 +334,14 @@ def test_python_solver_and_scorer(evalrun, write, tmp_path: Path) -> None:
         ("choice", "ANSWER: A", "B", "I"),
     ],
 )
-def test_builtin_scorers(scorer: str, output: str, target: str, value: str, evalrun, write, tmp_path: Path) -> None:
+def test_builtin_scorers(
+    scorer: str, output: str, target: str, value: str, evalrun, write, tmp_path: Path
+) -> None:
     write_jsonl(tmp_path / "d.jsonl", [{"input": "q", "target": target, "choices": ["x", "y"]}])
     write_jsonl(tmp_path / "r.jsonl", [{"match": ".", "output": output}])
     task = write(
-        "t.yaml", f"dataset: {{path: d.jsonl}}\nscorer:\n  - {scorer}\nmodel: mockllm/model\nmodel_args: {{responses: r.jsonl}}\n"
+        "t.yaml",
+        f"dataset: {{path: d.jsonl}}\nscorer:\n  - {scorer}\nmodel: mockllm/model\nmodel_args: {{responses: r.jsonl}}\n",
     )
     result = evalrun("eval", str(task))
     assert result.code == 0, result.output
@@ -313,9 +350,14 @@ def test_builtin_scorers(scorer: str, output: str, target: str, value: str, eval
 
 
 def test_f1_scorer(evalrun, write, tmp_path: Path) -> None:
-    write_jsonl(tmp_path / "d.jsonl", [{"input": "q", "target": ["the Eiffel Tower", "Tour Eiffel"]}])
+    write_jsonl(
+        tmp_path / "d.jsonl", [{"input": "q", "target": ["the Eiffel Tower", "Tour Eiffel"]}]
+    )
     write_jsonl(tmp_path / "r.jsonl", [{"match": ".", "output": "The tall Eiffel tower!"}])
-    task = write("t.yaml", "dataset: {path: d.jsonl}\nscorer: [f1]\nmodel: mockllm/model\nmodel_args: {responses: r.jsonl}\n")
+    task = write(
+        "t.yaml",
+        "dataset: {path: d.jsonl}\nscorer: [f1]\nmodel: mockllm/model\nmodel_args: {responses: r.jsonl}\n",
+    )
     assert evalrun("eval", str(task)).code == 0
     log = only_log(tmp_path / "logs")
     # "tall eiffel tower" vs "eiffel tower": precision 2/3, recall 1 -> F1 0.8
@@ -365,7 +407,12 @@ def test_epochs_shorthand_and_cli_override(evalrun, write, tmp_path: Path) -> No
     assert sorted(s["epoch"] for s in only_log(tmp_path / "logs")["samples"]) == [1, 2, 3]
     for f in logs_in(tmp_path / "logs"):
         f.unlink()
-    assert evalrun("eval", str(task), "-m", "mockllm/model", "--epochs", "2", "--epochs-reducer", "max").code == 0
+    assert (
+        evalrun(
+            "eval", str(task), "-m", "mockllm/model", "--epochs", "2", "--epochs-reducer", "max"
+        ).code
+        == 0
+    )
     log = only_log(tmp_path / "logs")
     assert sorted(s["epoch"] for s in log["samples"]) == [1, 2]
     assert log["results"]["scores"][0]["reducer"] == "max"
@@ -382,7 +429,12 @@ def test_model_env_and_cli_precedence(evalrun, write, tmp_path: Path) -> None:
     assert only_log(tmp_path / "logs")["header"]["model"] == "mockllm/model"
     for f in logs_in(tmp_path / "logs"):
         f.unlink()
-    assert evalrun("eval", str(task), "-m", "mockllm/other", env={"EVALRUN_MODEL": "mockllm/model"}).code == 0
+    assert (
+        evalrun(
+            "eval", str(task), "-m", "mockllm/other", env={"EVALRUN_MODEL": "mockllm/model"}
+        ).code
+        == 0
+    )
     log = only_log(tmp_path / "logs")
     assert log["samples"][0]["output"]["completion"] == "Default output from mockllm/other"
 
@@ -390,7 +442,10 @@ def test_model_env_and_cli_precedence(evalrun, write, tmp_path: Path) -> None:
 def test_model_args_resolve_against_task_file(evalrun, write, tmp_path: Path) -> None:
     write_jsonl(tmp_path / "sub" / "d.jsonl", [{"input": "ping"}])
     write_jsonl(tmp_path / "sub" / "r.jsonl", [{"match": "ping", "output": "pong"}])
-    task = write("sub/t.yaml", "dataset: {path: d.jsonl}\nmodel: mockllm/model\nmodel_args: {responses: r.jsonl}\n")
+    task = write(
+        "sub/t.yaml",
+        "dataset: {path: d.jsonl}\nmodel: mockllm/model\nmodel_args: {responses: r.jsonl}\n",
+    )
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     assert evalrun("eval", str(task), cwd=elsewhere).code == 0
@@ -409,7 +464,9 @@ def test_model_args_resolve_against_task_file(evalrun, write, tmp_path: Path) ->
     ],
 )
 def test_limits(limits: str, options: list[str], kind: str, evalrun, write, tmp_path: Path) -> None:
-    write_jsonl(tmp_path / "d.jsonl", [{"input": "a fairly long question with several words in it"}])
+    write_jsonl(
+        tmp_path / "d.jsonl", [{"input": "a fairly long question with several words in it"}]
+    )
     task = write(
         "t.yaml",
         f"dataset: {{path: d.jsonl}}\nsolver: [system_message: 'Be nice.', generate]\nlimits: {limits}\nfail_on_error: false\n",
@@ -422,9 +479,12 @@ def test_limits(limits: str, options: list[str], kind: str, evalrun, write, tmp_
 
 
 def test_thresholds_recorded(evalrun, write, tmp_path: Path) -> None:
-    write_jsonl(tmp_path / "d.jsonl", [{"input": "a", "target": "a"}, {"input": "b", "target": "c"}])
+    write_jsonl(
+        tmp_path / "d.jsonl", [{"input": "a", "target": "a"}, {"input": "b", "target": "c"}]
+    )
     task = write(
-        "t.yaml", "dataset: {path: d.jsonl}\nscorer: [exact]\nthresholds: {accuracy: 0.5, exact.stderr: 0.9}\n"
+        "t.yaml",
+        "dataset: {path: d.jsonl}\nscorer: [exact]\nthresholds: {accuracy: 0.5, exact.stderr: 0.9}\n",
     )
     result = evalrun("eval", str(task), "-m", "mockllm/echo")
     assert result.code == 0
@@ -436,7 +496,10 @@ def test_thresholds_recorded(evalrun, write, tmp_path: Path) -> None:
 
 def test_several_tasks_in_one_file_and_folder(evalrun, write, tmp_path: Path) -> None:
     write_jsonl(tmp_path / "suite" / "d.jsonl", [{"input": "x"}])
-    write("suite/many.yaml", "tasks:\n  - {name: one, dataset: {path: d.jsonl}}\n  - dataset: {path: d.jsonl}\n")
+    write(
+        "suite/many.yaml",
+        "tasks:\n  - {name: one, dataset: {path: d.jsonl}}\n  - dataset: {path: d.jsonl}\n",
+    )
     write("suite/nested/single.yml", "dataset: {path: ../d.jsonl}\n")
     result = evalrun("eval", str(tmp_path / "suite"), "-m", "mockllm/model")
     assert result.code == 0, result.output
@@ -456,8 +519,12 @@ def test_glob_pattern(evalrun, write, tmp_path: Path) -> None:
 def test_config_file_precedence(evalrun, write, tmp_path: Path) -> None:
     """task file < --config file < command line."""
     write_jsonl(tmp_path / "d.jsonl", [{"input": "q"}])
-    task = write("t.yaml", "dataset: {path: d.jsonl}\nepochs: 1\nconfig: {temperature: 0.1, max_tokens: 5}\n")
-    config = write("run.yaml", "model: mockllm/model\nepochs: 2\ntemperature: 0.2\nmax_samples: 3\n")
+    task = write(
+        "t.yaml", "dataset: {path: d.jsonl}\nepochs: 1\nconfig: {temperature: 0.1, max_tokens: 5}\n"
+    )
+    config = write(
+        "run.yaml", "model: mockllm/model\nepochs: 2\ntemperature: 0.2\nmax_samples: 3\n"
+    )
     assert evalrun("eval", str(task), "--config", str(config), "--temperature", "0.3").code == 0
     log = only_log(tmp_path / "logs")
     assert len(log["samples"]) == 2

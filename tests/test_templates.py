@@ -11,7 +11,12 @@ KNOWN = {"input", "metadata", "target"}
 
 
 def test_renders_sample_fields() -> None:
-    assert Template("{{ input }} / {{ metadata.topic }}", KNOWN).render({"input": "q", "metadata": {"topic": "t"}}) == "q / t"
+    assert (
+        Template("{{ input }} / {{ metadata.topic }}", KNOWN).render(
+            {"input": "q", "metadata": {"topic": "t"}}
+        )
+        == "q / t"
+    )
 
 
 @pytest.mark.parametrize(
@@ -35,7 +40,7 @@ def test_escapes_are_refused(source: str) -> None:
 
 
 def test_unknown_placeholder_names_the_closest() -> None:
-    with pytest.raises(InputError, match="unknown placeholder `inpt`.*did you mean `input`"):
+    with pytest.raises(InputError, match=r"unknown placeholder `inpt`.*did you mean `input`"):
         Template("{{ inpt }}", KNOWN)
 
 

@@ -38,9 +38,15 @@ def main() -> None:
         }  # fmt: skip
         for name, args in cases.items():
             times = [timed(args, work) for _ in range(repeats)]
-            print(f"{name:28s} median {statistics.median(times) * 1000:6.0f} ms   best {min(times) * 1000:6.0f} ms")
+            print(
+                f"{name:28s} median {statistics.median(times) * 1000:6.0f} ms   best {min(times) * 1000:6.0f} ms"
+            )
     probe = "import sys; from evalrun.cli import main; sys.argv=['evalrun','--help']\ntry: main()\nexcept SystemExit: pass\nprint('litellm' in sys.modules)"
-    loaded = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True).stdout.strip().splitlines()[-1]
+    loaded = (
+        subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
+        .stdout.strip()
+        .splitlines()[-1]
+    )
     print(f"litellm imported by --help: {loaded}")
 
 
