@@ -9,6 +9,7 @@ Nothing here prints; pass a `Reporter` to watch progress.
 from __future__ import annotations
 
 import builtins
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,9 @@ from evalrun.engine import EvalResult, NullReporter, Reporter, Unit, plan, run_u
 from evalrun.errors import InputError
 from evalrun.model import ModelPool
 from evalrun.spec import Task, build_source, read_task_files
+
+#: files, folders or globs naming task files
+TaskPaths = str | Path | Sequence[str | Path]
 
 
 def make_config(config: RunConfig | None = None, **options: Any) -> RunConfig:
@@ -70,18 +74,14 @@ def merge_options(lower: dict[str, Any], upper: dict[str, Any]) -> dict[str, Any
     return out
 
 
-def load_tasks(
-    tasks: str | Path | builtins.list[str | Path], config: RunConfig | None = None
-) -> builtins.list[Task]:
+def load_tasks(tasks: TaskPaths, config: RunConfig | None = None) -> builtins.list[Task]:
     """Read, validate and build every task named by files, folders or globs."""
     run = config or RunConfig()
-    patterns = [str(t) for t in (tasks if isinstance(tasks, list) else [tasks])]
+    patterns = [str(tasks)] if isinstance(tasks, str | Path) else [str(t) for t in tasks]
     return [build_source(source, run) for source in read_task_files(patterns)]
 
 
-def plan_eval(
-    tasks: str | Path | builtins.list[str | Path], config: RunConfig | None = None
-) -> builtins.list[Unit]:
+def plan_eval(tasks: TaskPaths, config: RunConfig | None = None) -> builtins.list[Unit]:
     """Load tasks and plan the task x model units, checking that every model can be made."""
     run = config or RunConfig()
     units = plan(load_tasks(tasks, run), run)
@@ -92,7 +92,7 @@ def plan_eval(
 
 
 def eval(
-    tasks: str | Path | builtins.list[str | Path],
+    tasks: TaskPaths,
     *,
     config: RunConfig | None = None,
     reporter: Reporter | None = None,

@@ -206,7 +206,7 @@ def _signature_model(
             continue
         default = ... if p.default is p.empty else p.default
         fields[p.name] = (hints.get(p.name, Any), default)
-    model = create_model(f"{kind}_{name}_args", __base__=StrictModel, **fields)  # type: ignore[call-overload]
+    model = create_model(f"{kind}_{name}_args", __base__=StrictModel, **fields)
     positional = next(iter(fields), None)
     return model, positional, takes_context
 

@@ -16,7 +16,7 @@ def explain(exc: ValidationError, source: SourceMap, prefix: PathKey = ()) -> In
     loc = _data_path(best["loc"], source, prefix)
     message = best["msg"]
     if best["type"] == "unknown_key":
-        key = best.get("ctx", {}).get("key")
+        key = str(best.get("ctx", {}).get("key"))
         return source.error((*loc, key), message, key=True)
     if best["type"] == "missing":
         return source.error(loc, f"missing required key `{best['loc'][-1]}`")

@@ -90,7 +90,7 @@ class TaskSpec(StrictModel):
     tags: list[str] = Field(default_factory=list)
     args: dict[str, Any] = Field(default_factory=dict)
     dataset: DatasetSpec
-    solver: list[Component] = Field(default_factory=lambda: [{"generate": {}}])
+    solver: list[Component] = Field(default_factory=lambda: list[Component]([{"generate": {}}]))
     scorer: list[Component] = Field(default_factory=list)
     metrics: list[Component] | dict[str, list[Component]] | None = None
     epochs: EpochsSpec = Field(default_factory=EpochsSpec)

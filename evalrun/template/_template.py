@@ -88,10 +88,11 @@ def _reject_unsafe(tree: nodes.Template, location: Location | None) -> None:
 def _metadata_keys(tree: nodes.Template) -> list[str]:
     keys: list[str] = []
     for node in tree.find_all((nodes.Getattr, nodes.Getitem)):
-        target = node.node
-        if isinstance(target, nodes.Name) and target.name == "metadata":
-            if isinstance(node, nodes.Getattr):
-                keys.append(node.attr)
-            elif isinstance(node.arg, nodes.Const) and isinstance(node.arg.value, str):
-                keys.append(node.arg.value)
+        target = node.node  # type: ignore[attr-defined]
+        if not (isinstance(target, nodes.Name) and target.name == "metadata"):
+            continue
+        if isinstance(node, nodes.Getattr):
+            keys.append(node.attr)
+        elif isinstance(node, nodes.Getitem) and isinstance(getattr(node.arg, "value", None), str):
+            keys.append(node.arg.value)  # type: ignore[attr-defined]
     return list(dict.fromkeys(keys))
