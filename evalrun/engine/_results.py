@@ -9,10 +9,15 @@ from evalrun.spec import Task
 
 
 class ScoreBook:
-    """Scores of finished samples, by scorer and sample id (epochs in any order)."""
+    """Scores of finished samples, by scorer and sample id (epochs in any order).
+
+    Results do not depend on the order samples finished in: values are taken in
+    dataset order and epochs in epoch order, so a resumed run equals an uninterrupted one.
+    """
 
     def __init__(self, task: Task) -> None:
         self._task = task
+        self._order = {str(s.id): i for i, s in enumerate(task.samples)}
         self._scores: dict[str, dict[str, list[tuple[int, Score]]]] = {
             s.name: {} for s in task.scorers
         }
@@ -28,7 +33,8 @@ class ScoreBook:
             by_sample = self._scores[scorer.name]
             for reducer_name, reduce in self._task.reducers:
                 values = []
-                for epochs in by_sample.values():
+                for key in sorted(by_sample, key=lambda k: self._order.get(k, len(self._order))):
+                    epochs = by_sample[key]
                     ordered = [score for _, score in sorted(epochs, key=lambda pair: pair[0])]
                     values.append(to_float(reduce(ordered).value))
                 metrics = {
