@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import Sequence
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -17,10 +18,12 @@ import anyio
 from pydantic import ValidationError
 
 from evalrun.config import RunConfig, normalize_options
-from evalrun.engine import EvalResult, NullReporter, Reporter, Unit, plan, run_units
-from evalrun.errors import InputError
+from evalrun.dataset import Sample
+from evalrun.engine import EvalResult, NullReporter, Reporter, RunControl, Unit, plan, run_units
+from evalrun.errors import InputError, Location
+from evalrun.log import LogSummary, open_log, read_summary
 from evalrun.model import ModelPool
-from evalrun.spec import Task, build_source, read_task_files
+from evalrun.spec import Task, TaskSpec, build, build_source, read_task_files, resolve
 
 #: files, folders or globs naming task files
 TaskPaths = str | Path | Sequence[str | Path]
@@ -96,15 +99,162 @@ def eval(
     *,
     config: RunConfig | None = None,
     reporter: Reporter | None = None,
+    handle_signals: bool = False,
     **options: Any,
 ) -> builtins.list[EvalResult]:
-    """Run tasks; one `EvalResult` (and one log) per task x model."""
+    """Run tasks; one `EvalResult` (and one log) per task x model.
+
+    With `handle_signals`, SIGINT and SIGTERM end the run cleanly: every log is closed
+    with status `cancelled` and keeps the samples that finished.
+    """
     run = make_config(config, **options)
     units = plan_eval(tasks, run)
     if run.dry_run:
         return [EvalResult(u.task.name, u.model, "planned", Path(), u.total) for u in units]
+    return _run(units, run, reporter, handle_signals)
+
+
+def eval_retry(
+    logs: Sequence[str | Path],
+    *,
+    reporter: Reporter | None = None,
+    handle_signals: bool = False,
+    **overrides: Any,
+) -> builtins.list[EvalResult]:
+    """Finish runs from their logs alone: reuse every sample that finished without error,
+    run the errored, cancelled and missing ones, and write a new, complete log.
+
+    `overrides` (RunConfig fields) replace the stored run options and are recorded.
+    A log that is already complete and successful is returned as is, not re-run.
+    """
+    results: builtins.list[EvalResult | None] = []
+    units: builtins.list[Unit] = []
+    runs: builtins.list[RunConfig] = []
+    for path in map(Path, logs):
+        summary = read_summary(path)
+        if summary.status == "success" and summary.results and summary.results.errored_samples == 0:
+            results.append(result_from_summary(summary))
+            continue
+        unit, run = _resume_unit(summary, overrides)
+        units.append(unit)
+        runs.append(run)
+        results.append(None)
+    done = iter(_run_each(units, runs, reporter, handle_signals))
+    return [r if r is not None else next(done) for r in results]
+
+
+def _resume_unit(summary: LogSummary, overrides: dict[str, Any]) -> tuple[Unit, RunConfig]:
+    """The unit and run config of a log, with the command line's overrides applied."""
+    header = summary.header
+    stored = merge_options(header.run_config, {"log_dir": str(summary.path.parent)})
+    run = make_config(None, **merge_options(stored, overrides))
+    spec = resolve(
+        TaskSpec.model_validate(header.task_spec),
+        make_config(None, **_task_overrides(overrides)),
+        _nowhere,
+    )
+    reader = open_log(summary.path)
+    try:
+        samples = [Sample.from_dict(row) for row in reader.iter_dataset()]
+    finally:
+        reader.close()
+    if not samples:
+        raise InputError("the log holds no dataset to resume from", Location(summary.path))
+    task = build(
+        spec,
+        base_dir=Path(header.base_dir),
+        file=Path(header.task_file) if header.task_file else None,
+        samples=samples,
+    )
+    model_args = {k: v for k, v in header.model_args.items() if v != "***"}
+    unit = Unit(
+        task,
+        header.model,
+        model_args,
+        samples,
+        spec.epochs.count,
+        eval_id=header.eval_id or header.run_id,
+        previous=summary.path,
+        retries=header.retries + 1,
+    )
+    return unit, run
+
+
+#: options that change the task itself, applied to the stored (already resolved) spec
+_TASK_OPTIONS = {
+    "epochs",
+    "epochs_reducer",
+    "time_limit",
+    "token_limit",
+    "message_limit",
+    "generate",
+    "fail_on_error",
+}
+
+
+def _task_overrides(overrides: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in normalize_options(overrides).items() if k in _TASK_OPTIONS}
+
+
+def _nowhere(_where: Any) -> None:
+    return None
+
+
+def result_from_summary(summary: LogSummary) -> EvalResult:
+    """An `EvalResult` for a log read from disk (for tables and exit statuses)."""
+    results = summary.results
+    return EvalResult(
+        summary.header.task,
+        summary.header.model,
+        summary.status,
+        summary.path,
+        summary.total,
+        completed=results.completed_samples if results else summary.samples_done,
+        errored=results.errored_samples if results else 0,
+        scores=[s.model_dump() for s in results.scores] if results else [],
+        thresholds=[t.model_dump() for t in results.thresholds] if results else [],
+        usage=(summary.stats or {}).get("usage", {}),
+        duration=float((summary.stats or {}).get("duration", 0.0)),
+        error=(summary.error or {}).get("message"),
+    )
+
+
+def _run(
+    units: builtins.list[Unit], run: RunConfig, reporter: Reporter | None, handle_signals: bool
+) -> builtins.list[EvalResult]:
     pool = _pool(run)
-    return anyio.run(run_units, units, run, pool, reporter or NullReporter())
+    return anyio.run(
+        partial(
+            run_units, units, run, pool, reporter or NullReporter(), handle_signals=handle_signals
+        )
+    )
+
+
+def _run_each(
+    units: builtins.list[Unit],
+    runs: builtins.list[RunConfig],
+    reporter: Reporter | None,
+    handle_signals: bool,
+) -> builtins.list[EvalResult]:
+    """Resumed units may each carry their own stored run config; run them one by one."""
+    control = RunControl()
+    out: builtins.list[EvalResult] = []
+    for unit, run in zip(units, runs, strict=True):
+        pool = _pool(run)
+        out.extend(
+            anyio.run(
+                partial(
+                    run_units,
+                    [unit],
+                    run,
+                    pool,
+                    reporter or NullReporter(),
+                    control,
+                    handle_signals=handle_signals,
+                )
+            )
+        )
+    return out
 
 
 def _pool(run: RunConfig) -> ModelPool:

@@ -16,7 +16,7 @@ from evalrun.model import GenerateConfig
 from evalrun.strict import StrictModel
 
 Display = Literal["full", "plain", "none"]
-LogFormat = Literal["json"]
+LogFormat = Literal["eval", "json"]
 
 
 class RunConfig(StrictModel):
@@ -44,7 +44,7 @@ class RunConfig(StrictModel):
     cache: bool = False
     cache_dir: str | None = None
     log_dir: str = Field(default_factory=lambda: os.environ.get("EVALRUN_LOG_DIR") or "logs")
-    log_format: LogFormat = "json"
+    log_format: LogFormat = "eval"
     tags: list[str] = Field(default_factory=list)
     metadata: dict[str, Any] = Field(default_factory=dict)
     job: str | None = None

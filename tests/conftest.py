@@ -79,18 +79,33 @@ def write_jsonl(path: Path, rows: list[dict[str, Any]]) -> Path:
 
 
 def logs_in(folder: Path) -> list[Path]:
-    return sorted(folder.glob("*.json"))
+    return sorted([*folder.glob("*.eval"), *folder.glob("*.json")])
+
+
+def raw_log(path: Path) -> dict[str, Any]:
+    """A log (either format) as the plain dicts it holds, checked against the schema."""
+    from evalrun.log import open_log, read_log
+
+    read_log(path)  # validates
+    reader = open_log(path)
+    try:
+        header = reader.header()
+        return {
+            "version": header.pop("version"),
+            "header": header,
+            "dataset": list(reader.iter_dataset()),
+            "samples": [sample for _, sample in reader.iter_samples_raw()],
+            **(reader.summary() or {"status": "started"}),
+        }
+    finally:
+        reader.close()
 
 
 def only_log(folder: Path) -> dict[str, Any]:
-    """The single log in `folder`, parsed as plain JSON (and checked against the schema)."""
-    from evalrun.log import EvalLog
-
+    """The single log in `folder`, as plain dicts."""
     paths = logs_in(folder)
     assert len(paths) == 1, f"expected one log in {folder}, found {paths}"
-    data = json.loads(paths[0].read_text(encoding="utf-8"))
-    EvalLog.model_validate(data)
-    return data
+    return raw_log(paths[0])
 
 
 def metric(

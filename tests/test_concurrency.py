@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from conftest import logs_in, only_log, write_jsonl
+from conftest import logs_in, only_log, raw_log, write_jsonl
 
 
 def overlap(samples: list[dict]) -> int:
@@ -63,7 +63,7 @@ def test_max_tasks_runs_units_side_by_side(evalrun, write, tmp_path: Path) -> No
         "latency=0.3",
     ]
     assert evalrun(*args, "--max-tasks", "4").code == 0
-    logs = [only_log_of(p) for p in logs_in(tmp_path / "logs")]
+    logs = [raw_log(p) for p in logs_in(tmp_path / "logs")]
     assert sorted((log["header"]["task"], log["header"]["model"]) for log in logs) == [
         ("a", "mockllm/echo"), ("a", "mockllm/model"), ("b", "mockllm/echo"), ("b", "mockllm/model"),
     ]  # fmt: skip
@@ -72,11 +72,5 @@ def test_max_tasks_runs_units_side_by_side(evalrun, write, tmp_path: Path) -> No
     for f in logs_in(tmp_path / "logs"):
         f.unlink()
     assert evalrun(*args, "--max-tasks", "1").code == 0
-    all_samples = [s for p in logs_in(tmp_path / "logs") for s in only_log_of(p)["samples"]]
+    all_samples = [s for p in logs_in(tmp_path / "logs") for s in raw_log(p)["samples"]]
     assert overlap(all_samples) == 4  # one unit at a time
-
-
-def only_log_of(path: Path) -> dict:
-    import json
-
-    return json.loads(path.read_text())

@@ -1,4 +1,4 @@
-"""The JSON log: what it holds, and that a log cut short is still readable."""
+"""Logs: what they hold, reading them back, and damaged logs."""
 
 from __future__ import annotations
 
@@ -6,24 +6,22 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import TASKS, logs_in, only_log
+from conftest import TASKS, logs_in, only_log, raw_log, run_evalrun
 
 from evalrun.errors import InputError
-from evalrun.log import read_log
+from evalrun.log import read_log, read_summary
 
 
-def test_log_holds_resolved_task_run_config_samples_and_results(evalrun, tmp_path: Path) -> None:
+@pytest.mark.parametrize("fmt", ["eval", "json"])
+def test_log_holds_resolved_task_run_config_samples_and_results(
+    fmt: str, evalrun, tmp_path: Path
+) -> None:
     result = evalrun(
-        "eval",
-        str(TASKS / "arithmetic.yaml"),
-        "--epochs",
-        "2",
-        "--max-samples",
-        "3",
-        "--job",
-        "nightly",
-    )
+        "eval", str(TASKS / "arithmetic.yaml"), "--epochs", "2", "--max-samples", "3", "--job", "nightly",
+        "--log-format", fmt,
+    )  # fmt: skip
     assert result.code == 0, result.output
+    assert logs_in(tmp_path / "logs")[0].suffix == f".{fmt}"
     log = only_log(tmp_path / "logs")
     assert log["version"] == 1 and log["status"] == "success"
     header = log["header"]
@@ -58,39 +56,120 @@ def test_log_holds_resolved_task_run_config_samples_and_results(evalrun, tmp_pat
     assert log["stats"]["usage"]["calls"] == 40
 
 
-def test_truncated_log_recovers_finished_samples(evalrun, tmp_path: Path) -> None:
-    assert evalrun("eval", str(TASKS / "arithmetic.yaml")).code == 0
+def test_json_log_is_plain_json(evalrun, tmp_path: Path) -> None:
+    assert evalrun("eval", str(TASKS / "dates.yaml"), "--log-format", "json").code == 0
+    data = json.loads(logs_in(tmp_path / "logs")[0].read_text())
+    assert list(data) == [
+        "version",
+        "header",
+        "dataset",
+        "samples",
+        "status",
+        "results",
+        "stats",
+        "error",
+    ]
+
+
+def test_log_commands(evalrun, tmp_path: Path) -> None:
+    assert evalrun("eval", str(TASKS / "arithmetic.yaml"), str(TASKS / "dates.yaml")).code == 0
+    listing = evalrun("log", "list", str(tmp_path / "logs"))
+    assert listing.code == 0
+    assert (
+        "arithmetic" in listing.out
+        and "match.accuracy 0.800" in listing.out
+        and "20/20" in listing.out
+    )
+    rows = [
+        json.loads(line)
+        for line in evalrun("log", "list", str(tmp_path / "logs"), "--json").out.splitlines()
+    ]
+    assert {r["task"] for r in rows} == {"arithmetic", "dates"}
+    assert all(r["status"] == "success" for r in rows)
+    assert evalrun("log", "list", str(tmp_path / "logs"), "--status", "error", "--json").out == ""
+    path = next(Path(r["path"]) for r in rows if r["task"] == "dates")
+    show = evalrun("log", "show", str(path))
+    assert (
+        show.code == 0
+        and "status:  success  (8/8 sample-epochs)" in show.out
+        and "pattern" in show.out
+    )
+    dump = json.loads(evalrun("log", "dump", str(path)).out)
+    assert len(dump["samples"]) == 8 and dump["results"]["completed_samples"] == 8
+    head = json.loads(evalrun("log", "dump", str(path), "--header-only").out)
+    assert (
+        "samples" not in head and head["header"]["task"] == "dates" and head["status"] == "success"
+    )
+
+
+@pytest.mark.parametrize("fmt", ["eval", "json"])
+def test_truncated_and_corrupted_logs(fmt: str, evalrun, tmp_path: Path) -> None:
+    """Cut a log at many byte offsets and flip bytes: each read is either a recovered
+    partial log or one clear line with exit status 2, never a traceback."""
+    assert evalrun("eval", str(TASKS / "arithmetic.yaml"), "--log-format", fmt).code == 0
     path = logs_in(tmp_path / "logs")[0]
     data = path.read_bytes()
-    full = read_log(path)
-    assert full.status == "success" and len(full.samples) == 20
-    samples_start = data.index(b'"samples": [')
-    for cut in (samples_start + 20, len(data) // 2, len(data) - 300, len(data) - 2):
-        damaged = tmp_path / f"cut_{cut}.json"
-        damaged.write_bytes(data[:cut])
-        log = read_log(damaged)
-        assert log.status == "started"
-        assert log.header.task == "arithmetic" and len(log.dataset) == 20
-        assert 0 <= len(log.samples) <= 20
-        assert all(s in full.samples for s in log.samples)
+    full = raw_log(path)
+    damaged_dir = tmp_path / "damaged"
+    damaged_dir.mkdir()
+    offsets = sorted(
+        {
+            0,
+            1,
+            4,
+            30,
+            100,
+            len(data) // 4,
+            len(data) // 2,
+            len(data) - 200,
+            len(data) - 30,
+            len(data) - 1,
+        }
+    )
+    variants = {f"cut{n}": data[:n] for n in offsets if n >= 0}
+    for at in (len(data) // 3, len(data) // 2, len(data) - 60):
+        flipped = bytearray(data)
+        flipped[at] ^= 0xFF
+        variants[f"flip{at}"] = bytes(flipped)
+    recovered = 0
+    for name, content in variants.items():
+        damaged = damaged_dir / f"{name}.{fmt}"
+        damaged.write_bytes(content)
+        for command in (["log", "dump", str(damaged)], ["log", "show", str(damaged)]):
+            result = evalrun(*command)
+            assert "Traceback" not in result.output, (name, result.output)
+            assert result.code in (0, 2), (name, result.output)
+            if result.code == 2:
+                assert len(result.err.strip().splitlines()) == 1 and str(damaged) in result.err
+        try:
+            log = read_log(damaged)
+        except InputError:
+            continue
+        recovered += 1
+        assert {s.id for s in log.samples} <= {s["id"] for s in full["samples"]}
+        for sample in log.samples:  # a damaged entry is never read as a valid sample
+            assert sample.model_dump(mode="json", exclude_unset=True) in full["samples"]
+    assert recovered >= 3
+    listing = evalrun("log", "list", str(damaged_dir))
+    assert listing.code == 0 and "Traceback" not in listing.output
 
 
-@pytest.mark.parametrize("cut", [0, 5, 60])
-def test_log_without_header_is_a_clear_error(evalrun, tmp_path: Path, cut: int) -> None:
+def test_retry_of_a_damaged_log_is_a_clear_error(evalrun, tmp_path: Path) -> None:
     assert evalrun("eval", str(TASKS / "dates.yaml")).code == 0
     path = logs_in(tmp_path / "logs")[0]
-    damaged = tmp_path / "damaged.json"
-    damaged.write_bytes(path.read_bytes()[:cut])
-    with pytest.raises(InputError):
-        read_log(damaged)
+    damaged = tmp_path / "cut.eval"
+    damaged.write_bytes(path.read_bytes()[:50])
+    result = evalrun("eval-retry", str(damaged))
+    assert result.code == 2 and "Traceback" not in result.output
+    assert "damaged" in result.err
 
 
-def test_api_eval_returns_results_and_writes_logs(tmp_path: Path) -> None:
+def test_api_eval_and_read_log(tmp_path: Path) -> None:
     import evalrun
 
     results = evalrun.eval([TASKS / "trivia.yaml"], log_dir=str(tmp_path), epochs=2)
-    assert len(results) == 1 and results[0].ok
-    assert results[0].completed == 14
+    assert len(results) == 1 and results[0].ok and results[0].completed == 14
     log = evalrun.read_log(results[0].log_path)
     assert log.results is not None and log.results.scores[0].scorer == "f1"
-    assert json.loads(results[0].log_path.read_text())["status"] == "success"
+    assert read_summary(results[0].log_path).samples_done == 14
+    assert run_evalrun("log", "show", str(results[0].log_path)).code == 0

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import logs_in, metric, only_log, write_jsonl
+from conftest import logs_in, metric, only_log, raw_log, write_jsonl
 
 ROWS = [
     {"id": "a", "question": "What is 2+3?", "answer": "5", "topic": "add"},
@@ -503,7 +503,7 @@ def test_several_tasks_in_one_file_and_folder(evalrun, write, tmp_path: Path) ->
     write("suite/nested/single.yml", "dataset: {path: ../d.jsonl}\n")
     result = evalrun("eval", str(tmp_path / "suite"), "-m", "mockllm/model")
     assert result.code == 0, result.output
-    names = sorted(json.loads(p.read_text())["header"]["task"] for p in logs_in(tmp_path / "logs"))
+    names = sorted(raw_log(p)["header"]["task"] for p in logs_in(tmp_path / "logs"))
     assert names == ["many_2", "one", "single"]
 
 

@@ -53,11 +53,14 @@ def guarded(command: F) -> F:
         except InputError as exc:
             print(str(exc), file=sys.stderr)
             raise typer.Exit(EXIT_INPUT) from None
+        except KeyboardInterrupt:
+            print("interrupted", file=sys.stderr)
+            raise typer.Exit(EXIT_FAILED) from None
 
     return wrapper  # type: ignore[return-value]
 
 
 def main() -> None:
-    from evalrun.cli import _eval  # noqa: F401  (registers the commands)
+    from evalrun.cli import _eval, _log  # noqa: F401  (register the commands)
 
     app()

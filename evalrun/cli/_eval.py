@@ -1,15 +1,19 @@
-"""`evalrun eval`: run task files."""
+"""`evalrun eval` and `evalrun eval-retry`."""
 
 from __future__ import annotations
 
+import shlex
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from evalrun.cli import _options as o
 from evalrun.cli._app import EXIT_FAILED, EXIT_OK, app, guarded
-from evalrun.cli._options import collect_options, parse_pairs
+
+if TYPE_CHECKING:
+    from evalrun.engine import EvalResult
 
 Opt = typer.Option
 
@@ -42,74 +46,96 @@ def eval_command(
     epochs_reducer: Annotated[str | None, Opt(help="Reducer(s), comma separated.")] = None,
     limit: Annotated[str | None, Opt(help="N or A-B (1-based, inclusive).")] = None,
     sample_id: Annotated[str | None, Opt(help="Sample id(s), comma separated.")] = None,
-    max_samples: Annotated[int | None, Opt(help="Samples in flight per task.")] = None,
-    max_tasks: Annotated[int | None, Opt(help="Task x model units in flight.")] = None,
-    max_connections: Annotated[
-        int | None, Opt(help="Concurrent requests per model endpoint.")
-    ] = None,
-    fail_on_error: Annotated[str | None, Opt(help="true, false, a share 0<x<1 or a count.")] = None,
-    no_fail_on_error: Annotated[
-        bool, Opt("--no-fail-on-error", help="Never fail on sample errors.")
-    ] = False,
-    retry_on_error: Annotated[
-        int | None, Opt(help="Retry an errored sample up to N times.")
-    ] = None,
-    max_retries: Annotated[int | None, Opt(help="Retries per model request.")] = None,
-    timeout: Annotated[float | None, Opt(help="Seconds per model request.")] = None,
-    time_limit: Annotated[float | None, Opt(help="Seconds per sample.")] = None,
-    token_limit: Annotated[int | None, Opt(help="Tokens per sample.")] = None,
-    message_limit: Annotated[int | None, Opt(help="Messages per sample.")] = None,
-    temperature: Annotated[float | None, Opt()] = None,
-    max_tokens: Annotated[int | None, Opt()] = None,
-    top_p: Annotated[float | None, Opt()] = None,
-    top_k: Annotated[int | None, Opt()] = None,
-    seed: Annotated[int | None, Opt()] = None,
-    stop_seqs: Annotated[str | None, Opt(help="Stop sequences, comma separated.")] = None,
-    log_dir: Annotated[
-        str | None, Opt(help="Where logs go (default ./logs, env EVALRUN_LOG_DIR).")
-    ] = None,
-    log_format: Annotated[str | None, Opt(help="json")] = None,
+    max_samples: o.MaxSamples = None,
+    max_tasks: o.MaxTasks = None,
+    max_connections: o.MaxConnections = None,
+    fail_on_error: o.FailOnError = None,
+    no_fail_on_error: o.NoFailOnError = False,
+    retry_on_error: o.RetryOnError = None,
+    max_retries: o.MaxRetries = None,
+    timeout: o.Timeout = None,
+    time_limit: o.TimeLimit = None,
+    token_limit: o.TokenLimit = None,
+    message_limit: o.MessageLimit = None,
+    temperature: o.Temperature = None,
+    max_tokens: o.MaxTokens = None,
+    top_p: o.TopP = None,
+    top_k: o.TopK = None,
+    seed: o.Seed = None,
+    stop_seqs: o.StopSeqs = None,
+    log_dir: o.LogDir = None,
+    log_format: o.LogFormat = None,
     tags: Annotated[str | None, Opt(help="Tags, comma separated.")] = None,
     metadata: Annotated[list[str] | None, Opt(help="Run metadata key=value; repeatable.")] = None,
     job: Annotated[str | None, Opt(help="Group runs under a job name.")] = None,
-    display: Annotated[str | None, Opt(help="full, plain or none.")] = None,
+    display: o.Display = None,
     dry_run: Annotated[
         bool, Opt("--dry-run", help="Load, validate and plan; call no model.")
     ] = False,
     config: Annotated[Path | None, Opt("--config", help="YAML file of run options.")] = None,
 ) -> None:
     """Run task files against one or more models."""
-    options = collect_options(dict(locals()))
+    options = o.collect_options(dict(locals()))
     from evalrun import api
-    from evalrun.display import results_table, threshold_lines
 
-    options["model_args"] = {
-        **parse_pairs(model_args, model_arg, "-M"),
-        **options.get("model_args", {}),
-    }
-    options["task_args"] = {
-        **parse_pairs(task_args, task_arg, "-T"),
-        **options.get("task_args", {}),
-    }
+    options["model_args"] = o.parse_pairs(model_args, model_arg, "-M")
+    options["task_args"] = o.parse_pairs(task_args, task_arg, "-T")
     if metadata:
-        options["metadata"] = parse_pairs(None, metadata, "--metadata")
-    if no_fail_on_error:
-        options["fail_on_error"] = False
+        options["metadata"] = o.parse_pairs(None, metadata, "--metadata")
     file_options = api.read_config_file(config) if config else {}
-    run = api.make_config(
-        None,
-        **api.merge_options(
-            file_options, {k: v for k, v in options.items() if v not in ({}, None)}
-        ),
-    )
-    results = api.eval(tasks, config=run, reporter=_reporter(run.display))
-    from rich.console import Console
-
-    console = Console(width=None if sys.stdout.isatty() else 160)
+    given = {k: v for k, v in options.items() if v not in ({}, None)}
+    run = api.make_config(None, **api.merge_options(file_options, given))
+    results = api.eval(tasks, config=run, reporter=_reporter(run.display), handle_signals=True)
     if run.dry_run:
         for result in results:
-            console.print(f"plan: {result.task} x {result.model}: {result.total} sample-epochs")
+            print(f"plan: {result.task} x {result.model}: {result.total} sample-epochs")
         raise typer.Exit(EXIT_OK)
+    _finish(results)
+
+
+@app.command("eval-retry")
+@guarded
+def eval_retry_command(
+    logs: Annotated[list[Path], typer.Argument(help="Logs to finish.", show_default=False)],
+    max_samples: o.MaxSamples = None,
+    max_tasks: o.MaxTasks = None,
+    max_connections: o.MaxConnections = None,
+    fail_on_error: o.FailOnError = None,
+    no_fail_on_error: o.NoFailOnError = False,
+    retry_on_error: o.RetryOnError = None,
+    max_retries: o.MaxRetries = None,
+    timeout: o.Timeout = None,
+    time_limit: o.TimeLimit = None,
+    token_limit: o.TokenLimit = None,
+    message_limit: o.MessageLimit = None,
+    temperature: o.Temperature = None,
+    max_tokens: o.MaxTokens = None,
+    top_p: o.TopP = None,
+    top_k: o.TopK = None,
+    seed: o.Seed = None,
+    stop_seqs: o.StopSeqs = None,
+    log_dir: o.LogDir = None,
+    log_format: o.LogFormat = None,
+    display: o.Display = None,
+) -> None:
+    """Finish runs that errored or were interrupted, reusing every finished sample."""
+    options = o.collect_options(dict(locals()))
+    from evalrun import api
+
+    results = api.eval_retry(logs, reporter=_reporter(display), handle_signals=True, **options)
+    for result, path in zip(results, logs, strict=True):
+        if result.log_path == path:
+            print(f"{path}: already complete and successful; nothing to retry", file=sys.stderr)
+    _finish(results)
+
+
+def _finish(results: list[EvalResult]) -> None:
+    """Print the results table, the logs and how to finish what did not finish."""
+    from rich.console import Console
+
+    from evalrun.display import results_table, threshold_lines
+
+    console = Console(width=None if sys.stdout.isatty() else 160)
     console.print(results_table(results))
     for line in threshold_lines(results):
         console.print(line, highlight=False)
@@ -117,7 +143,11 @@ def eval_command(
         console.print(f"log: {result.log_path}", highlight=False, soft_wrap=True)
         if result.error:
             print(f"{result.task} x {result.model}: {result.error}", file=sys.stderr)
-    raise typer.Exit(EXIT_OK if all(r.ok for r in results) else EXIT_FAILED)
+    unfinished = [r.log_path for r in results if not r.ok]
+    if unfinished:
+        command = shlex.join(["evalrun", "eval-retry", *map(str, unfinished)])
+        print(f"To finish this run: {command}", file=sys.stderr)
+    raise typer.Exit(EXIT_OK if not unfinished else EXIT_FAILED)
 
 
 def _reporter(display: str | None) -> Any:

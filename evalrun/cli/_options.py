@@ -1,24 +1,48 @@
-"""Turning command-line values into run-config options."""
+"""Options shared by commands, and turning command-line values into run options.
+
+Each option is declared once here as an `Annotated` type, so `eval` and `eval-retry`
+spell, type and document it the same way.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
+
+import typer
+
+Opt = typer.Option
+
+MaxSamples = Annotated[
+    int | None, Opt(help="Samples in flight per task (default: max connections).")
+]
+MaxTasks = Annotated[int | None, Opt(help="Task x model units in flight (default 1).")]
+MaxConnections = Annotated[int | None, Opt(help="Concurrent requests per model endpoint.")]
+FailOnError = Annotated[str | None, Opt(help="true, false, a share 0<x<1, or a count x>=1.")]
+NoFailOnError = Annotated[bool, Opt("--no-fail-on-error", help="Never fail on sample errors.")]
+RetryOnError = Annotated[int | None, Opt(help="Retry an errored sample up to N times.")]
+MaxRetries = Annotated[int | None, Opt(help="Retries per model request.")]
+Timeout = Annotated[float | None, Opt(help="Seconds per model request.")]
+TimeLimit = Annotated[float | None, Opt(help="Seconds per sample.")]
+TokenLimit = Annotated[int | None, Opt(help="Tokens per sample.")]
+MessageLimit = Annotated[int | None, Opt(help="Messages per sample.")]
+Temperature = Annotated[float | None, Opt(help="Sampling temperature.")]
+MaxTokens = Annotated[int | None, Opt(help="Most tokens per answer.")]
+TopP = Annotated[float | None, Opt(help="Nucleus sampling.")]
+TopK = Annotated[int | None, Opt(help="Top-k sampling.")]
+Seed = Annotated[int | None, Opt(help="Generation seed.")]
+StopSeqs = Annotated[str | None, Opt(help="Stop sequences, comma separated.")]
+LogDir = Annotated[str | None, Opt(help="Where logs go (default ./logs, env EVALRUN_LOG_DIR).")]
+LogFormat = Annotated[str | None, Opt(help="eval (default) or json.")]
+Display = Annotated[str | None, Opt(help="full, plain or none.")]
 
 #: option names whose text is a comma-separated list
 _LISTS = {"epochs_reducer", "sample_id", "tags", "stop_seqs"}
 #: generation settings, which the run config keeps under `generate`
 _GENERATE = {"temperature", "max_tokens", "top_p", "top_k", "seed", "stop_seqs"}
 _NOT_OPTIONS = {
-    "tasks",
-    "model_arg",
-    "task_arg",
-    "model_args",
-    "task_args",
-    "metadata",
-    "no_fail_on_error",
-    "config",
-}
+    "tasks", "logs", "model_arg", "task_arg", "model_args", "task_args", "metadata", "no_fail_on_error", "config",
+}  # fmt: skip
 
 
 def collect_options(values: dict[str, Any]) -> dict[str, Any]:
@@ -36,6 +60,8 @@ def collect_options(values: dict[str, Any]) -> dict[str, Any]:
             options[key] = value
     if generate:
         options["generate"] = generate
+    if values.get("no_fail_on_error"):
+        options["fail_on_error"] = False
     return options
 
 

@@ -1,13 +1,14 @@
 """The run loop: units (task x model) under `max_tasks`, samples under `max_samples`.
 
-Each unit streams its finished samples to its log as they complete, applies
-`fail_on_error` as errors arrive (stopping promptly when it trips), and at the end
-reduces epochs, computes metrics and closes the log with its status.
+Each unit streams finished samples to its log (flushed at least every half second),
+applies `fail_on_error` as errors arrive (stopping promptly when it trips), stops
+cleanly when the run is cancelled, and at the end reduces epochs, computes metrics
+and closes the log with its status. A unit that resumes a log copies that log's
+finished samples first and runs only the rest.
 """
 
 from __future__ import annotations
 
-import re
 import time
 import traceback
 import uuid
@@ -20,14 +21,16 @@ from typing import Any, Protocol
 import anyio
 
 from evalrun.config import RunConfig
+from evalrun.engine._control import RunControl
 from evalrun.engine._policy import ErrorPolicy
 from evalrun.engine._results import ScoreBook, check_thresholds
 from evalrun.engine._sample import run_sample
-from evalrun.engine._unit import Unit, redact
-from evalrun.log import JsonLogWriter
+from evalrun.engine._unit import Unit
+from evalrun.log import LogWriter, open_log, open_writer
 from evalrun.model import ModelPool, Usage
+from evalrun.scorer import Score
 
-VERSION = "0.1.0"
+FLUSH_INTERVAL = 0.5
 
 
 @dataclass
@@ -41,6 +44,7 @@ class EvalResult:
     total: int
     completed: int = 0
     errored: int = 0
+    reused: int = 0
     scores: list[dict[str, Any]] = field(default_factory=list)
     thresholds: list[dict[str, Any]] = field(default_factory=list)
     usage: dict[str, int] = field(default_factory=dict)
@@ -72,114 +76,169 @@ class NullReporter:
 
 
 async def run_units(
-    units: list[Unit], run: RunConfig, pool: ModelPool, reporter: Reporter
+    units: list[Unit],
+    run: RunConfig,
+    pool: ModelPool,
+    reporter: Reporter,
+    control: RunControl | None = None,
+    *,
+    handle_signals: bool = False,
 ) -> list[EvalResult]:
+    control = control or RunControl()
     results: list[EvalResult | None] = [None] * len(units)
     slots = anyio.Semaphore(run.max_tasks)
 
     async def one(index: int, unit: Unit) -> None:
         async with slots:
-            results[index] = await run_unit(unit, run, pool, reporter)
+            results[index] = await run_unit(unit, run, pool, reporter, control)
 
-    async with anyio.create_task_group() as group:
-        for index, unit in enumerate(units):
-            group.start_soon(one, index, unit)
+    async with anyio.create_task_group() as outer:
+        if handle_signals:
+            outer.start_soon(control.watch_signals)
+        async with anyio.create_task_group() as group:
+            for index, unit in enumerate(units):
+                group.start_soon(one, index, unit)
+        outer.cancel_scope.cancel()  # stop watching signals
     return [r for r in results if r is not None]
 
 
-def log_path_for(unit: Unit, run: RunConfig, run_id: str, created: datetime) -> Path:
-    slug = re.sub(r"[^A-Za-z0-9._-]+", "-", f"{unit.task.name}_{unit.model}").strip("-")
-    return run.log_path() / f"{created:%Y-%m-%dT%H-%M-%S}_{slug}_{run_id[:8]}.{run.log_format}"
+class _UnitRun:
+    """The mutable state of one unit while it runs."""
+
+    def __init__(self, unit: Unit, writer: LogWriter, result: EvalResult) -> None:
+        self.writer = writer
+        self.result = result
+        self.book = ScoreBook(unit.task)
+        self.usage = Usage()
+        self.policy = ErrorPolicy(unit.task.spec.fail_on_error, unit.total)
+        self.failure: str | None = None
+
+    def record(
+        self, sample_id: Any, epoch: int, usage: dict[str, int], scores: dict[str, Score] | None
+    ) -> None:
+        self.usage.input_tokens += usage["input_tokens"]
+        self.usage.output_tokens += usage["output_tokens"]
+        self.usage.reasoning_tokens += usage["reasoning_tokens"]
+        self.usage.calls += usage["calls"]
+        if scores is not None:
+            self.result.completed += 1
+            self.book.add(sample_id, epoch, scores)
+        else:
+            self.result.errored += 1
 
 
-def header_for(unit: Unit, run: RunConfig, run_id: str, created: datetime) -> dict[str, Any]:
-    task = unit.task
-    return {
-        "run_id": run_id,
-        "created": created.isoformat(timespec="seconds"),
-        "evalrun_version": VERSION,
-        "task": task.name,
-        "task_file": str(task.file) if task.file else None,
-        "base_dir": str(task.base_dir),
-        "task_spec": task.spec.model_dump(mode="json", exclude_none=True),
-        "model": unit.model,
-        "model_args": redact(unit.model_args),
-        "run_config": run.model_dump(mode="json", exclude_none=True),
-        "samples": len(unit.samples),
-        "epochs": unit.epochs,
-        "job": run.job,
-        "tags": [*task.spec.tags, *run.tags],
-        "metadata": {**task.spec.metadata, **run.metadata},
-    }
+def _resume(unit: Unit, state: _UnitRun) -> dict[tuple[str, int], int]:
+    """Copy the previous log's finished samples; return the attempts made of the others."""
+    attempts: dict[tuple[str, int], int] = {}
+    if unit.previous is None:
+        return attempts
+    planned = {(str(s.id), e) for s in unit.samples for e in range(1, unit.epochs + 1)}
+    reader = open_log(unit.previous)
+    try:
+        for raw, sample in reader.iter_samples_raw():
+            key = (str(sample["id"]), int(sample["epoch"]))
+            if key not in planned or (key in attempts and attempts[key] == 0):
+                continue
+            if sample.get("error") is None:
+                state.writer.write_raw(raw)
+                scores = {k: Score.from_dict(v) for k, v in sample["scores"].items()}
+                state.record(sample["id"], key[1], sample["usage"], scores)
+                state.result.reused += 1
+                attempts[key] = 0  # done: 0 means "reused"
+            else:
+                attempts[key] = max(attempts.get(key, 1), int(sample.get("attempt", 1)))
+    finally:
+        reader.close()
+    return attempts
 
 
-async def run_unit(unit: Unit, run: RunConfig, pool: ModelPool, reporter: Reporter) -> EvalResult:
+async def run_unit(
+    unit: Unit, run: RunConfig, pool: ModelPool, reporter: Reporter, control: RunControl
+) -> EvalResult:
     task = unit.task
     model = pool.get(unit.model, unit.model_args)
     run_id = uuid.uuid4().hex
     created = datetime.now(UTC)
-    path = log_path_for(unit, run, run_id, created)
-    writer = JsonLogWriter(
-        path, header_for(unit, run, run_id, created), (s.to_dict() for s in unit.samples)
+    path = unit.log_path(run, run_id, created)
+    writer = open_writer(
+        path, unit.header(run, run_id, created), (s.to_dict() for s in unit.samples)
     )
     reporter.unit_started(unit, path)
     started = time.monotonic()
-    result = EvalResult(task.name, unit.model, "started", path, unit.total)
-    policy = ErrorPolicy(task.spec.fail_on_error, unit.total)
-    book = ScoreBook(task)
-    usage = Usage()
+    state = _UnitRun(unit, writer, EvalResult(task.name, unit.model, "started", path, unit.total))
+    result = state.result
+    attempts = _resume(unit, state)
     # (sample, epoch, attempt, errors of earlier attempts), epoch-major so that an
     # interrupted run has covered as many samples as possible
     queue: deque[tuple[Any, int, int, list[dict[str, Any]]]] = deque(
-        (sample, epoch, 1, []) for epoch in range(1, unit.epochs + 1) for sample in unit.samples
+        (sample, epoch, attempts.get((str(sample.id), epoch), 0) + 1, [])
+        for epoch in range(1, unit.epochs + 1)
+        for sample in unit.samples
+        if attempts.get((str(sample.id), epoch)) != 0
     )
-    failure: str | None = None
 
     async def worker(group: anyio.abc.TaskGroup) -> None:
-        nonlocal failure
-        while queue and failure is None:
+        while queue and state.failure is None:
             sample, epoch, attempt, earlier = queue.popleft()
             record, scores = await run_sample(task, model, pool, sample, epoch, attempt)
             error = record["error"]
-            if error is not None and attempt <= run.retry_on_error:
+            if error is not None and len(earlier) < run.retry_on_error:
                 queue.append((sample, epoch, attempt + 1, [*earlier, error]))  # to the back
                 continue
             if earlier:
                 record["errors"] = earlier
             writer.write_sample(record)
-            _add_usage(usage, record["usage"])
-            if error is None:
-                result.completed += 1
-                book.add(sample.id, epoch, scores or {})
-            else:
-                result.errored += 1
-                if policy.record_error() and failure is None:
-                    failure = f"fail_on_error: {policy.describe()}; last error (sample `{sample.id}`, epoch {epoch}): {error['message']}"
-                    group.cancel_scope.cancel()
+            state.record(sample.id, epoch, record["usage"], scores)
+            if error is not None and state.policy.record_error() and state.failure is None:
+                state.failure = (
+                    f"fail_on_error: {state.policy.describe()}; last error "
+                    f"(sample `{sample.id}`, epoch {epoch}): {error['message']}"
+                )
+                group.cancel_scope.cancel()
             reporter.sample_done(unit, record)
 
-    max_samples = run.max_samples or pool.max_connections(model)
+    async def flush_regularly() -> None:
+        while True:
+            await anyio.sleep(FLUSH_INTERVAL)
+            writer.flush()
+
     run_error: dict[str, Any] | None = None
     try:
-        async with anyio.create_task_group() as group:
-            for _ in range(min(max_samples, unit.total)):
-                group.start_soon(worker, group)
+        async with anyio.create_task_group() as outer:
+            outer.start_soon(flush_regularly)
+            async with anyio.create_task_group() as workers:
+                control.attach(workers.cancel_scope)
+                for _ in range(min(run.max_samples or pool.max_connections(model), len(queue))):
+                    workers.start_soon(worker, workers)
+            control.detach(workers.cancel_scope)
+            outer.cancel_scope.cancel()
     except Exception as exc:  # a bug or I/O failure outside any sample: keep the log readable
-        failure = f"{type(exc).__name__}: {exc}"
-        run_error = {"message": failure, "traceback": "".join(traceback.format_exception(exc))}
-    if failure is not None:
-        result.status, result.error = "error", failure
-        run_error = run_error or {"message": failure, "traceback": None}
+        state.failure = f"{type(exc).__name__}: {exc}"
+        run_error = {
+            "message": state.failure,
+            "traceback": "".join(traceback.format_exception(exc)),
+        }
+    unfinished = unit.total - result.completed - result.errored
+    if state.failure is not None:
+        result.status, result.error = "error", state.failure
+        run_error = run_error or {"message": state.failure, "traceback": None}
+    elif control.cancelled and unfinished > 0:
+        result.status, result.error = (
+            "cancelled",
+            f"{control.reason}; {unfinished} sample-epochs not run",
+        )
+        run_error = {"message": result.error, "traceback": None}
     else:
         result.status = "success"
-    result.scores = book.results()
+    result.scores = state.book.results()
     result.thresholds = check_thresholds(task, result.scores)
-    result.usage = usage.to_dict()
+    result.usage = state.usage.to_dict()
     result.duration = time.monotonic() - started
     results = {
         "total_samples": unit.total,
         "completed_samples": result.completed,
         "errored_samples": result.errored,
+        "reused_samples": result.reused,
         "scores": result.scores,
         "thresholds": result.thresholds,
     }
@@ -192,10 +251,3 @@ async def run_unit(unit: Unit, run: RunConfig, pool: ModelPool, reporter: Report
     writer.close(result.status, results, stats, run_error)
     reporter.unit_finished(unit, result)
     return result
-
-
-def _add_usage(total: Usage, record: dict[str, int]) -> None:
-    total.input_tokens += record["input_tokens"]
-    total.output_tokens += record["output_tokens"]
-    total.reasoning_tokens += record["reasoning_tokens"]
-    total.calls += record["calls"]

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import os
+import re
+import uuid
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -16,19 +19,54 @@ from evalrun.spec import Task
 _SECRET_WORDS = ("key", "token", "secret", "password", "authorization")
 
 
+VERSION = "0.1.0"
+
+
 @dataclass
 class Unit:
+    """One task with one model: what runs, and (for eval-retry) what it resumes."""
+
     task: Task
     model: str
     model_args: dict[str, Any]
     samples: list[Sample]
     epochs: int
-    #: (sample, epoch) pairs already done in an earlier run, and their records (eval-retry)
-    reuse: dict[tuple[str, int], dict[str, Any]] = field(default_factory=dict)
+    #: the identity of the evaluation, kept by every eval-retry of it
+    eval_id: str = field(default_factory=lambda: uuid.uuid4().hex)
+    #: the log this unit resumes: its finished samples are copied, the rest run again
+    previous: Path | None = None
+    retries: int = 0
 
     @property
     def total(self) -> int:
         return len(self.samples) * self.epochs
+
+    def log_path(self, run: RunConfig, run_id: str, created: datetime) -> Path:
+        slug = re.sub(r"[^A-Za-z0-9._-]+", "-", f"{self.task.name}_{self.model}").strip("-")
+        return run.log_path() / f"{created:%Y-%m-%dT%H-%M-%S}_{slug}_{run_id[:8]}.{run.log_format}"
+
+    def header(self, run: RunConfig, run_id: str, created: datetime) -> dict[str, Any]:
+        task = self.task
+        return {
+            "run_id": run_id,
+            "eval_id": self.eval_id,
+            "created": created.isoformat(timespec="seconds"),
+            "evalrun_version": VERSION,
+            "task": task.name,
+            "task_file": str(task.file) if task.file else None,
+            "base_dir": str(task.base_dir),
+            "task_spec": task.spec.model_dump(mode="json", exclude_none=True),
+            "model": self.model,
+            "model_args": redact(self.model_args),
+            "run_config": run.model_dump(mode="json", exclude_none=True),
+            "samples": len(self.samples),
+            "epochs": self.epochs,
+            "retry_of": str(self.previous) if self.previous else None,
+            "retries": self.retries,
+            "job": run.job,
+            "tags": [*task.spec.tags, *run.tags],
+            "metadata": {**task.spec.metadata, **run.metadata},
+        }
 
 
 def models_for(task: Task, run: RunConfig) -> list[str]:

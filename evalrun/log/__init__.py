@@ -1,7 +1,17 @@
-"""Logs: the schema (source of truth), the streaming writer and the reader."""
+"""Logs: the schema (the source of truth), streaming writers and readers for the
+`.eval` (zip) and `.json` formats, and the reading API the commands use."""
 
-from evalrun.log._json import JsonLogWriter
-from evalrun.log._read import iter_samples, read_log
+from evalrun.log._base import LogReader, LogWriter
+from evalrun.log._open import (
+    FORMATS,
+    LogSummary,
+    find_logs,
+    iter_samples,
+    open_log,
+    open_writer,
+    read_log,
+    read_summary,
+)
 from evalrun.log._schema import (
     LOG_VERSION,
     EvalHeader,
@@ -16,6 +26,7 @@ from evalrun.log._schema import (
 )
 
 __all__ = [
+    "FORMATS",
     "LOG_VERSION",
     "EvalHeader",
     "EvalLog",
@@ -23,10 +34,16 @@ __all__ = [
     "EvalSample",
     "EvalScore",
     "EvalStats",
-    "JsonLogWriter",
+    "LogReader",
+    "LogSummary",
+    "LogWriter",
     "SampleError",
     "ScoreRecord",
     "ThresholdResult",
+    "find_logs",
     "iter_samples",
+    "open_log",
+    "open_writer",
     "read_log",
+    "read_summary",
 ]

@@ -1,56 +1,69 @@
-"""The JSON log writer: streams samples to disk as they finish.
+"""The JSON log format (`--log-format json`): one JSON object, one sample per line.
 
-Each sample is written on its own line and the file is flushed at least every
-`flush_interval` seconds, so a crash loses at most that much work, and a reader can
-recover everything up to the last complete line.
+    {"version": 1,
+    "header": {...},
+    "dataset": [
+    {...}, ...
+    ],
+    "samples": [
+    {...}, ...
+    ],
+    "status": "success",
+    "results": {...},
+    "stats": {...},
+    "error": null}
+
+It is plain JSON when complete. Because each sample is a line of its own, a log cut
+short by a crash is read line by line up to its last complete sample.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import IO, Any
 
+from evalrun.errors import InputError, Location
+from evalrun.log._base import dumps, parse_line
 from evalrun.log._schema import LOG_VERSION
 
-_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str).encode
+_SUMMARY_KEYS = ("status", "results", "stats", "error")
 
 
 class JsonLogWriter:
     def __init__(
-        self,
-        path: Path,
-        header: dict[str, Any],
-        dataset: Iterable[dict[str, Any]],
-        *,
-        flush_interval: float = 0.5,
+        self, path: Path, header: dict[str, Any], dataset: Iterable[dict[str, Any]]
     ) -> None:
         self.path = path
         path.parent.mkdir(parents=True, exist_ok=True)
         self._file: IO[str] = path.open("w", encoding="utf-8")
-        self._flush_interval = flush_interval
         self._first = True
-        self._last_flush = time.monotonic()
+        self._dirty = False
         write = self._file.write
-        write(f'{{"version": {LOG_VERSION},\n"header": {_dumps(header)},\n"dataset": [')
+        write(f'{{"version": {LOG_VERSION},\n"header": {dumps(header)},\n"dataset": [')
         first = True
         for row in dataset:
-            write(("\n" if first else ",\n") + _dumps(row))
+            write(("\n" if first else ",\n") + dumps(row))
             first = False
         write('\n],\n"samples": [')
         self._sync()
 
     def write_sample(self, sample: dict[str, Any]) -> None:
-        self._file.write(("\n" if self._first else ",\n") + _dumps(sample))
+        self._file.write(("\n" if self._first else ",\n") + dumps(sample))
         self._first = False
-        if time.monotonic() - self._last_flush >= self._flush_interval:
-            self._sync()
+        self._dirty = True
+
+    def write_raw(self, line: bytes) -> None:
+        """Copy a sample exactly as another log holds it (eval-retry reuses samples)."""
+        self._file.write(("\n" if self._first else ",\n") + line.decode("utf-8"))
+        self._first = False
+        self._dirty = True
 
     def flush(self) -> None:
-        self._sync()
+        if self._dirty:
+            self._sync()
 
     def close(
         self,
@@ -59,14 +72,79 @@ class JsonLogWriter:
         stats: dict[str, Any],
         error: dict[str, Any] | None,
     ) -> None:
-        self._file.write(
-            f'\n],\n"status": {_dumps(status)},\n"results": {_dumps(results)},\n'
-            f'"stats": {_dumps(stats)},\n"error": {_dumps(error)}}}\n'
-        )
+        values = (status, results, stats, error)
+        tail = ",\n".join(f'"{k}": {dumps(v)}' for k, v in zip(_SUMMARY_KEYS, values, strict=True))
+        self._file.write(f"\n],\n{tail}}}\n")
         self._sync()
         self._file.close()
 
     def _sync(self) -> None:
         self._file.flush()
         os.fsync(self._file.fileno())
-        self._last_flush = time.monotonic()
+        self._dirty = False
+
+
+class JsonLogReader:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        try:
+            self._file = path.open("rb")
+        except OSError as exc:
+            raise InputError(f"cannot read log: {exc.strerror or exc}", Location(path)) from None
+        first = self._file.readline()
+        second = self._file.readline()
+        if not first.startswith(b'{"version":') or not second.startswith(b'"header": '):
+            self._file.close()
+            raise InputError("not an evalrun log (or damaged beyond recovery)", Location(path))
+        header = parse_line(second[len(b'"header": ') :].rstrip().rstrip(b","))
+        if header is None:
+            self._file.close()
+            raise InputError("log is damaged: its header is incomplete", Location(path))
+        self._version = int(first.split(b":", 1)[1].strip().rstrip(b","))
+        self._header = header
+
+    def header(self) -> dict[str, Any]:
+        return {"version": self._version, **self._header}
+
+    def summary(self) -> dict[str, Any] | None:
+        size = os.path.getsize(self.path)
+        self._file.seek(max(0, size - 1_000_000))
+        tail = self._file.read()
+        marker = tail.rfind(b'\n],\n"status": ')
+        if marker < 0:
+            return None
+        try:
+            data = json.loads(b"{" + tail[marker + 4 :])
+        except ValueError:
+            return None
+        return {k: data.get(k) for k in _SUMMARY_KEYS}
+
+    def _section(self, opening: bytes) -> Iterator[bytes]:
+        self._file.seek(0)
+        inside = False
+        for line in self._file:
+            if not inside:
+                inside = line.rstrip(b"\n") == opening
+                continue
+            if line.startswith(b"]"):
+                return
+            if line.startswith(b"{"):
+                yield line.rstrip(b"\n").rstrip(b",")
+
+    def iter_dataset(self) -> Iterator[dict[str, Any]]:
+        for line in self._section(b'"dataset": ['):
+            row = parse_line(line)
+            if row is not None:
+                yield row
+
+    def iter_samples_raw(self) -> Iterator[tuple[bytes, dict[str, Any]]]:
+        for line in self._section(b'"samples": ['):
+            sample = parse_line(line)
+            if sample is not None:  # a line cut short is not a sample
+                yield line, sample
+
+    def count_samples(self) -> int:
+        return sum(1 for _ in self.iter_samples_raw())
+
+    def close(self) -> None:
+        self._file.close()

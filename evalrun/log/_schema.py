@@ -1,19 +1,13 @@
 """The log schema: the source of truth for what a log holds (version 1).
 
 The engine writes plain dicts shaped like these models (cheaper on the hot path);
-readers validate with them.  A JSON log is a single JSON object whose top-level keys
-come in this order, each sample on a line of its own, so that a log cut short by a
-crash can still be read up to its last complete sample:
+readers validate with them. Both formats hold the same four parts: a header (what
+ran, enough to run it again), the dataset as loaded, the samples as they finished,
+and a summary written on close (status, results, stats, error). See `_eval.py` and
+`_json.py` for how each lays them out. A log without a summary never finished: its
+status reads as `started`.
 
-    {"version": 1,
-    "header": {...},
-    "dataset": [
-    {...sample as loaded...},
-    ],
-    "samples": [
-    {...EvalSample...},
-    ],
-    "status": "success", "results": {...}, "stats": {...}, "error": null}
+Bump LOG_VERSION when a change would make older readers misread a log.
 """
 
 from __future__ import annotations
@@ -80,6 +74,8 @@ class EvalHeader(_Record):
     """What ran: enough to run it again from the log alone."""
 
     run_id: str
+    #: the identity of the evaluation: kept by every eval-retry of it
+    eval_id: str | None = None
     created: str
     evalrun_version: str
     task: str
@@ -91,6 +87,8 @@ class EvalHeader(_Record):
     run_config: dict[str, Any]
     samples: int
     epochs: int
+    retry_of: str | None = None
+    retries: int = 0
     job: str | None = None
     tags: list[str] = Field(default_factory=list)
     metadata: dict[str, Any] = Field(default_factory=dict)
@@ -114,6 +112,8 @@ class EvalResults(_Record):
     total_samples: int
     completed_samples: int
     errored_samples: int
+    #: samples copied from the log this run resumed (eval-retry)
+    reused_samples: int = 0
     scores: list[EvalScore] = Field(default_factory=list)
     thresholds: list[ThresholdResult] = Field(default_factory=list)
 

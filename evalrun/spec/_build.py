@@ -179,7 +179,7 @@ def build_source(task: TaskSource, run: RunConfig) -> Task:
     return build(
         spec,
         base_dir=task.path.parent.resolve(),
-        file=task.path,
+        file=task.path.resolve(),
         source=task.source,
         prefix=task.prefix,
     )

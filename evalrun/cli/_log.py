@@ -1,0 +1,156 @@
+"""`evalrun log list | show | dump`: reading logs from the command line."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from evalrun.cli._app import app, guarded
+
+log_app = typer.Typer(help="List, show and dump logs.", no_args_is_help=True)
+app.add_typer(log_app, name="log")
+
+
+@log_app.command("list")
+@guarded
+def log_list(
+    folder: Annotated[
+        Path | None, typer.Argument(help="Log folder (default ./logs or EVALRUN_LOG_DIR).")
+    ] = None,
+    status: Annotated[str | None, typer.Option(help="Only logs with this status.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per log.")] = False,
+) -> None:
+    """Logs in a folder, newest first: task, model, status, samples done, score, time."""
+    import os
+
+    from rich.console import Console
+    from rich.table import Table
+
+    from evalrun.errors import InputError
+    from evalrun.log import find_logs, read_summary
+
+    folder = folder or Path(os.environ.get("EVALRUN_LOG_DIR") or "logs")
+    rows = []
+    for path in find_logs(folder):
+        try:
+            summary = read_summary(path)
+        except InputError as exc:
+            print(f"skipping {exc}", file=sys.stderr)
+            continue
+        if status and summary.status != status:
+            continue
+        score = _headline(summary)
+        rows.append(
+            {
+                "path": str(path),
+                "task": summary.header.task,
+                "model": summary.header.model,
+                "status": summary.status,
+                "samples_done": summary.samples_done,
+                "samples_total": summary.total,
+                "score": score,
+                "created": summary.header.created,
+                "duration": (summary.stats or {}).get("duration"),
+            }
+        )
+    if as_json:
+        for row in rows:
+            print(json.dumps(row))
+        return
+    table = Table(header_style="bold")
+    for column in ("created", "task", "model", "status", "samples", "score", "time", "log"):
+        table.add_column(column, no_wrap=column != "log")
+    for row in rows:
+        headline: Any = row["score"]
+        table.add_row(
+            str(row["created"]),
+            str(row["task"]),
+            str(row["model"]),
+            str(row["status"]),
+            f"{row['samples_done']}/{row['samples_total']}",
+            "-" if headline is None else f"{headline[0]} {headline[1]:.3f}",
+            "-" if row["duration"] is None else f"{row['duration']:.1f}s",
+            Path(str(row["path"])).name,
+        )
+    Console(width=None if sys.stdout.isatty() else 200).print(table)
+
+
+def _headline(summary: object) -> tuple[str, float] | None:
+    """The first metric of the first scorer: `(match.accuracy, 0.8)`."""
+    results = getattr(summary, "results", None)
+    if not results or not results.scores:
+        return None
+    first = results.scores[0]
+    for name, value in first.metrics.items():
+        if value is not None:
+            return f"{first.scorer}.{name}", value
+    return None
+
+
+@log_app.command("show")
+@guarded
+def log_show(log: Annotated[Path, typer.Argument(help="A .eval or .json log.")]) -> None:
+    """A log's summary and results table."""
+    from rich.console import Console
+
+    from evalrun.api import result_from_summary
+    from evalrun.display import results_table, threshold_lines
+    from evalrun.log import read_summary
+
+    summary = read_summary(log)
+    header = summary.header
+    console = Console(width=None if sys.stdout.isatty() else 160)
+    console.print(
+        f"task:    {header.task} (eval {header.eval_id or header.run_id})", highlight=False
+    )
+    console.print(f"model:   {header.model}", highlight=False)
+    console.print(f"created: {header.created}", highlight=False)
+    console.print(
+        f"status:  {summary.status}  ({summary.samples_done}/{summary.total} sample-epochs)",
+        highlight=False,
+    )
+    if header.retry_of:
+        console.print(f"retry of: {header.retry_of}", highlight=False)
+    if summary.error:
+        console.print(f"error:   {summary.error.get('message')}", highlight=False)
+    result = result_from_summary(summary)
+    console.print(results_table([result]))
+    for line in threshold_lines([result]):
+        console.print(line, highlight=False)
+
+
+@log_app.command("dump")
+@guarded
+def log_dump(
+    log: Annotated[Path, typer.Argument(help="A .eval or .json log.")],
+    header_only: Annotated[
+        bool, typer.Option("--header-only", help="Header and summary, no samples.")
+    ] = False,
+) -> None:
+    """The log as one JSON document on standard output (streamed: any size)."""
+    from evalrun.log import open_log
+
+    reader = open_log(log)
+    out = sys.stdout
+    try:
+        header = reader.header()
+        version = header.pop("version", 0)
+        summary = reader.summary() or {"status": "started"}
+        out.write(f'{{"version": {version}, "header": {json.dumps(header)}')
+        if not header_only:
+            out.write(',\n"dataset": [')
+            for i, row in enumerate(reader.iter_dataset()):
+                out.write(("\n" if i == 0 else ",\n") + json.dumps(row))
+            out.write('\n],\n"samples": [')
+            for i, (raw, _) in enumerate(reader.iter_samples_raw()):
+                out.write(("\n" if i == 0 else ",\n") + raw.decode("utf-8"))
+            out.write("\n]")
+        for key, value in summary.items():
+            out.write(f',\n"{key}": {json.dumps(value)}')
+        out.write("}\n")
+    finally:
+        reader.close()

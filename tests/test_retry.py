@@ -1,0 +1,224 @@
+"""Logs that survive anything, and `evalrun eval-retry`."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from conftest import logs_in, raw_log, run_evalrun, write_jsonl
+
+TASK = """
+dataset: {path: d.jsonl}
+epochs: 2
+scorer: [exact]
+metrics: [accuracy, stderr, {bootstrap_stderr: {seed: 3}}]
+fail_on_error: false
+"""
+
+
+@pytest.fixture
+def task(tmp_path: Path) -> Path:
+    rows = [
+        {"id": f"s{i}", "input": f"q{i}", "target": f"q{i}" if i % 3 else "other"}
+        for i in range(60)
+    ]
+    write_jsonl(tmp_path / "d.jsonl", rows)
+    path = tmp_path / "t.yaml"
+    path.write_text(TASK)
+    return path
+
+
+def start(task: Path, logs: Path, *options: str) -> subprocess.Popen[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("EVALRUN_")}
+    return subprocess.Popen(
+        [sys.executable, "-m", "evalrun", "eval", str(task), "-m", "mockllm/echo", "-M", "latency=0.05",
+         "--max-samples", "4", "--log-dir", str(logs), "--display", "plain", *options],
+        cwd=task.parent, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+
+
+def wait_for_samples(logs: Path, count: int, timeout: float = 30) -> Path:
+    from evalrun.log import read_summary
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for path in logs_in(logs):
+            try:
+                if read_summary(path).samples_done >= count:
+                    return path
+            except Exception:
+                pass
+        time.sleep(0.1)
+    raise AssertionError(f"no log in {logs} reached {count} samples")
+
+
+def digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def uninterrupted_results(task: Path, tmp_path: Path, *options: str) -> list[dict]:
+    logs = tmp_path / "reference"
+    result = run_evalrun("eval", str(task), "-m", "mockllm/echo", "--log-dir", str(logs), *options)
+    assert result.code == 0, result.output
+    return raw_log(logs_in(logs)[0])["results"]["scores"]
+
+
+def check_complete(final: dict, first: dict, reference_scores: list[dict]) -> None:
+    keys = [(s["id"], s["epoch"]) for s in final["samples"]]
+    assert len(keys) == len(set(keys)) == 120  # exactly one sample per (id, epoch)
+    assert final["status"] == "success" and final["results"]["completed_samples"] == 120
+    finished_before = {(s["id"], s["epoch"]): s for s in first["samples"] if s["error"] is None}
+    assert final["results"]["reused_samples"] == len(finished_before) > 0
+    after = {(s["id"], s["epoch"]): s for s in final["samples"]}
+    for key, sample in finished_before.items():
+        assert after[key] == sample  # reused as it was: output, scores, timing and all
+    assert final["results"]["scores"] == reference_scores
+    assert final["header"]["eval_id"] == first["header"]["eval_id"]
+
+
+@pytest.mark.parametrize("fmt", ["eval", "json"])
+def test_sigkill_then_retry(fmt: str, task: Path, tmp_path: Path) -> None:
+    logs = tmp_path / "logs"
+    proc = start(task, logs, "--log-format", fmt)
+    path = wait_for_samples(logs, 20)
+    proc.kill()
+    proc.wait()
+    first = raw_log(path)
+    assert first["status"] == "started" and 20 <= len(first["samples"]) < 120
+    before = digest(path)
+    retry = run_evalrun("eval-retry", str(path), "--max-samples", "50")
+    assert retry.code == 0, retry.output
+    assert digest(path) == before  # the old log is left as it was
+    new = [p for p in logs_in(logs) if p != path]
+    assert len(new) == 1 and new[0].suffix == f".{fmt}"  # beside the old one
+    final = raw_log(new[0])
+    check_complete(final, first, uninterrupted_results(task, tmp_path))
+    assert final["header"]["run_config"]["max_samples"] == 50  # the override is recorded
+    assert final["header"]["retry_of"] == str(path)
+
+
+def test_sigint_cancels_keeps_samples_and_prints_the_retry_command(
+    task: Path, tmp_path: Path
+) -> None:
+    logs = tmp_path / "logs"
+    proc = start(task, logs)
+    path = wait_for_samples(logs, 12)
+    started = time.monotonic()
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=30)
+    assert time.monotonic() - started < 5
+    assert proc.returncode == 1
+    assert "Traceback" not in err
+    assert f"To finish this run: evalrun eval-retry {path}" in err
+    first = raw_log(path)
+    assert first["status"] == "cancelled" and "SIGINT" in first["error"]["message"]
+    assert len(first["samples"]) >= 12
+    retry = run_evalrun("eval-retry", str(path))
+    assert retry.code == 0, retry.output
+    final = raw_log(next(p for p in logs_in(logs) if p != path))
+    check_complete(final, first, uninterrupted_results(task, tmp_path))
+
+
+def test_sigterm_cancels_too(task: Path, tmp_path: Path) -> None:
+    logs = tmp_path / "logs"
+    proc = start(task, logs)
+    path = wait_for_samples(logs, 8)
+    proc.send_signal(signal.SIGTERM)
+    proc.communicate(timeout=30)
+    assert proc.returncode == 1
+    assert raw_log(path)["status"] == "cancelled"
+
+
+def test_errors_then_retry_reaches_zero_errors(task: Path, tmp_path: Path) -> None:
+    logs = tmp_path / "logs"
+    result = run_evalrun(
+        "eval", str(task), "-m", "mockllm/echo", "-M", "error_rate=0.2", "-M", "seed=1",
+        "--no-fail-on-error", "--log-dir", str(logs),
+    )  # fmt: skip
+    assert result.code == 0, result.output
+    (path,) = logs_in(logs)
+    first = raw_log(path)
+    errored = {(s["id"], s["epoch"]) for s in first["samples"] if s["error"]}
+    assert 10 <= len(errored) <= 40
+    for _ in range(5):  # each retry runs only what errored; seeded draws change with the attempt
+        latest = max(logs_in(logs), key=lambda p: p.stat().st_mtime)
+        retry = run_evalrun("eval-retry", str(latest))
+        assert retry.code == 0, retry.output
+        latest = max(logs_in(logs), key=lambda p: p.stat().st_mtime)
+        if raw_log(latest)["results"]["errored_samples"] == 0:
+            break
+    final = raw_log(latest)
+    assert final["results"]["errored_samples"] == 0 and final["results"]["completed_samples"] == 120
+    retried = {(s["id"], s["epoch"]): s["attempt"] for s in final["samples"]}
+    assert all(retried[key] >= 2 for key in errored)
+    assert final["results"]["scores"] == uninterrupted_results(task, tmp_path)
+
+
+def test_retry_after_task_file_and_dataset_are_deleted(task: Path, tmp_path: Path) -> None:
+    logs = tmp_path / "logs"
+    proc = start(task, logs)
+    path = wait_for_samples(logs, 10)
+    proc.kill()
+    proc.wait()
+    reference = uninterrupted_results(task, tmp_path)
+    task.unlink()
+    (tmp_path / "d.jsonl").unlink()
+    retry = run_evalrun("eval-retry", str(path), cwd=tmp_path)
+    assert retry.code == 0, retry.output
+    final = raw_log(next(p for p in logs_in(logs) if p != path))
+    check_complete(final, raw_log(path), reference)
+
+
+def test_complete_log_is_not_rerun(task: Path, tmp_path: Path) -> None:
+    logs = tmp_path / "logs"
+    assert run_evalrun("eval", str(task), "-m", "mockllm/echo", "--log-dir", str(logs)).code == 0
+    (path,) = logs_in(logs)
+    retry = run_evalrun("eval-retry", str(path))
+    assert retry.code == 0
+    assert "already complete and successful" in retry.err
+    assert logs_in(logs) == [path]
+
+
+def test_retry_with_log_dir_and_fail_on_error_override(task: Path, tmp_path: Path) -> None:
+    logs = tmp_path / "logs"
+    args = [
+        "-m",
+        "mockllm/echo",
+        "-M",
+        "error_rate=0.3",
+        "--log-dir",
+        str(logs),
+        "--fail-on-error",
+        "true",
+    ]
+    result = run_evalrun("eval", str(task), *args)
+    assert result.code == 1
+    (path,) = logs_in(logs)
+    assert raw_log(path)["status"] == "error"
+    other = tmp_path / "elsewhere"
+    retry = run_evalrun(
+        "eval-retry",
+        str(path),
+        "--log-dir",
+        str(other),
+        "--no-fail-on-error",
+        "--max-connections",
+        "7",
+    )
+    assert retry.code == 0, retry.output
+    final = raw_log(logs_in(other)[0])
+    assert final["header"]["task_spec"]["fail_on_error"] is False
+    assert final["header"]["run_config"]["max_connections"] == 7
+    assert final["results"]["completed_samples"] + final["results"]["errored_samples"] == 120
+
+
+def test_eval_retry_of_a_missing_log(tmp_path: Path) -> None:
+    result = run_evalrun("eval-retry", str(tmp_path / "nope.eval"))
+    assert result.code == 2
+    assert result.err.strip() == f"{tmp_path / 'nope.eval'}: log file not found"
