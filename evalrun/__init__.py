@@ -12,6 +12,7 @@ __version__ = "0.1.0"
 
 _EXPORTS = {
     "eval": "evalrun.api",
+    "eval_retry": "evalrun.api",
     "load_tasks": "evalrun.api",
     "plan_eval": "evalrun.api",
     "RunConfig": "evalrun.config",
@@ -27,7 +28,7 @@ _EXPORTS = {
 }
 
 if TYPE_CHECKING:
-    from evalrun.api import eval, load_tasks, plan_eval
+    from evalrun.api import eval, eval_retry, load_tasks, plan_eval
     from evalrun.config import RunConfig
     from evalrun.dataset import Sample
     from evalrun.engine import EvalResult
@@ -58,6 +59,7 @@ __all__ = [
     "Score",
     "TaskState",
     "eval",
+    "eval_retry",
     "load_tasks",
     "plan_eval",
     "read_log",

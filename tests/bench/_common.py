@@ -1,0 +1,60 @@
+"""Helpers for the benchmark scripts: datasets, and timing a command with its peak RSS."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@dataclass
+class Measured:
+    seconds: float
+    peak_rss_mb: float
+    code: int
+    stdout: str
+    stderr: str
+
+
+def make_task(folder: Path, samples: int, *, epochs: int = 1, name: str = "bench") -> Path:
+    """Short Q/A samples (numbers to add) and a task scoring them with `match`."""
+    folder.mkdir(parents=True, exist_ok=True)
+    with (folder / f"{name}.jsonl").open("w") as handle:
+        for i in range(samples):
+            handle.write(
+                json.dumps({"id": i, "input": f"What is {i} + {i}?", "target": str(2 * i)}) + "\n"
+            )
+    task = folder / f"{name}.yaml"
+    task.write_text(
+        f"name: {name}\ndataset: {{path: {name}.jsonl}}\nepochs: {epochs}\n"
+        "scorer: [{match: {numeric: true}}]\nfail_on_error: false\n"
+    )
+    return task
+
+
+def measure(args: list[str], cwd: Path | None = None) -> Measured:
+    """Run `args`, returning wall time and the child's peak resident memory."""
+    started = time.perf_counter()
+    proc = subprocess.Popen(
+        args, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    out, err = "", ""
+    # wait4 gives the rusage of this very child (peak RSS in KiB on Linux)
+    _, status, usage = os.wait4(proc.pid, 0)
+    seconds = time.perf_counter() - started
+    if proc.stdout:
+        out = proc.stdout.read()
+    if proc.stderr:
+        err = proc.stderr.read()
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    return Measured(seconds, usage.ru_maxrss / 1024, proc.returncode, out, err)
+
+
+def evalrun(*args: str) -> list[str]:
+    return [sys.executable, "-m", "evalrun", *args]
