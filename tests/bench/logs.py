@@ -68,7 +68,7 @@ def main() -> None:
                 "none",
                 "--log-dir",
                 str(logs),
-            ),  # fmt: skip
+            ),
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
