@@ -85,7 +85,8 @@ def eval_command(
     file_options = api.read_config_file(config) if config else {}
     given = {k: v for k, v in options.items() if v not in ({}, None)}
     run = api.make_config(None, **api.merge_options(file_options, given))
-    results = api.eval(tasks, config=run, reporter=_reporter(run.display), handle_signals=True)
+    with _reporter(run.display) as reporter:
+        results = api.eval(tasks, config=run, reporter=reporter, handle_signals=True)
     if run.dry_run:
         for result in results:
             print(f"plan: {result.task} x {result.model}: {result.total} sample-epochs")
@@ -122,7 +123,8 @@ def eval_retry_command(
     options = o.collect_options(dict(locals()))
     from evalrun import api
 
-    results = api.eval_retry(logs, reporter=_reporter(display), handle_signals=True, **options)
+    with _reporter(display) as reporter:
+        results = api.eval_retry(logs, reporter=reporter, handle_signals=True, **options)
     for result, path in zip(results, logs, strict=True):
         if result.log_path == path:
             print(f"{path}: already complete and successful; nothing to retry", file=sys.stderr)

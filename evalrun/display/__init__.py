@@ -1,6 +1,6 @@
-"""Terminal output: the results table (rich) and progress reporters."""
+"""Terminal output: progress reporters (live, plain, none) and the results table."""
 
-from evalrun.display._report import PlainReporter, reporter_for
+from evalrun.display._report import FullReporter, NullReporter, PlainReporter, reporter_for
 from evalrun.display._table import results_table, threshold_lines
 
-__all__ = ["PlainReporter", "reporter_for", "results_table", "threshold_lines"]
+__all__ = ["FullReporter", "NullReporter", "PlainReporter", "reporter_for", "results_table", "threshold_lines"]
