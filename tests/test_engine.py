@@ -7,8 +7,12 @@ from pathlib import Path
 from conftest import TASKS, logs_in, metric, only_log, raw_log, write_jsonl
 
 
-def test_retry_on_error_retries_at_the_back_and_keeps_earlier_errors(evalrun, write, tmp_path: Path) -> None:
-    write_jsonl(tmp_path / "d.jsonl", [{"id": i, "input": f"q{i}", "target": f"q{i}"} for i in range(40)])
+def test_retry_on_error_retries_at_the_back_and_keeps_earlier_errors(
+    evalrun, write, tmp_path: Path
+) -> None:
+    write_jsonl(
+        tmp_path / "d.jsonl", [{"id": i, "input": f"q{i}", "target": f"q{i}"} for i in range(40)]
+    )
     task = write("t.yaml", "dataset: {path: d.jsonl}\nscorer: [exact]\n")
     args = ["-m", "mockllm/echo", "-M", "error_rate=0.3", "-M", "seed=2", "--max-samples", "1"]
     # without retries the first error fails the task (fail_on_error defaults to true)
@@ -33,7 +37,9 @@ def test_retry_on_error_retries_at_the_back_and_keeps_earlier_errors(evalrun, wr
 def test_retry_on_error_gives_up_after_n(evalrun, write, tmp_path: Path) -> None:
     write_jsonl(tmp_path / "d.jsonl", [{"input": "q"}])
     task = write("t.yaml", "dataset: {path: d.jsonl}\nfail_on_error: false\n")
-    result = evalrun("eval", str(task), "-m", "mockllm/model", "-M", "error_rate=1", "--retry-on-error", "2")
+    result = evalrun(
+        "eval", str(task), "-m", "mockllm/model", "-M", "error_rate=1", "--retry-on-error", "2"
+    )
     assert result.code == 0
     sample = only_log(tmp_path / "logs")["samples"][0]
     assert sample["attempt"] == 3 and len(sample["errors"]) == 2 and sample["error"] is not None
@@ -46,11 +52,16 @@ def test_two_tasks_two_models_max_tasks_2(evalrun, tmp_path: Path) -> None:
         "-M", f"responses={TASKS / 'data' / 'arithmetic.responses.jsonl'}",
     )  # fmt: skip
     assert result.code == 0, result.output
-    logs = {(log["header"]["task"], log["header"]["model"]): log for log in map(raw_log, logs_in(tmp_path / "logs"))}
+    logs = {
+        (log["header"]["task"], log["header"]["model"]): log
+        for log in map(raw_log, logs_in(tmp_path / "logs"))
+    }
     assert len(logs) == 4
     assert metric(logs[("arithmetic", "mockllm/model")], "accuracy") == 0.8
     assert metric(logs[("arithmetic", "mockllm/echo")], "accuracy") == 0.0
-    assert metric(logs[("dates", "mockllm/model")], "accuracy", "pattern") == 0.0  # no rule matches dates
+    assert (
+        metric(logs[("dates", "mockllm/model")], "accuracy", "pattern") == 0.0
+    )  # no rule matches dates
     assert all(log["status"] == "success" for log in logs.values())
     # at most two units overlapped in time
     spans = sorted((min(s["started_at"] for s in log["samples"]),
@@ -62,7 +73,9 @@ def test_two_tasks_two_models_max_tasks_2(evalrun, tmp_path: Path) -> None:
 def test_plain_display_in_a_non_terminal(evalrun, write, tmp_path: Path) -> None:
     write_jsonl(tmp_path / "d.jsonl", [{"input": f"q{i}"} for i in range(30)])
     task = write("t.yaml", "dataset: {path: d.jsonl}\n")
-    result = evalrun("eval", str(task), "-m", "mockllm/model", "-M", "latency=1.2", "--max-samples", "5")
+    result = evalrun(
+        "eval", str(task), "-m", "mockllm/model", "-M", "latency=1.2", "--max-samples", "5"
+    )
     assert result.code == 0
     lines = result.err.splitlines()
     assert lines[0].startswith("start  t x mockllm/model: 30 sample-epochs -> ")

@@ -3,4 +3,11 @@
 from evalrun.display._report import FullReporter, NullReporter, PlainReporter, reporter_for
 from evalrun.display._table import results_table, threshold_lines
 
-__all__ = ["FullReporter", "NullReporter", "PlainReporter", "reporter_for", "results_table", "threshold_lines"]
+__all__ = [
+    "FullReporter",
+    "NullReporter",
+    "PlainReporter",
+    "reporter_for",
+    "results_table",
+    "threshold_lines",
+]

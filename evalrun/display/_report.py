@@ -11,7 +11,6 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from types import TracebackType
 from typing import Any
 
 from evalrun.engine import EvalResult, Unit
@@ -54,7 +53,9 @@ class _Counting:
         self.units: dict[int, _Progress] = {}
 
     def unit_started(self, unit: Unit, log_path: Path) -> None:
-        self.units[id(unit)] = _Progress(f"{unit.task.name} x {unit.model}", unit.total, time.monotonic())
+        self.units[id(unit)] = _Progress(
+            f"{unit.task.name} x {unit.model}", unit.total, time.monotonic()
+        )
 
     def sample_done(self, unit: Unit, record: dict[str, Any]) -> None:
         progress = self.units[id(unit)]
@@ -95,7 +96,9 @@ class PlainReporter(_Counting):
 
     def unit_started(self, unit: Unit, log_path: Path) -> None:
         super().unit_started(unit, log_path)
-        self._print(f"start  {unit.task.name} x {unit.model}: {unit.total} sample-epochs -> {log_path}")
+        self._print(
+            f"start  {unit.task.name} x {unit.model}: {unit.total} sample-epochs -> {log_path}"
+        )
 
     def unit_finished(self, unit: Unit, result: EvalResult) -> None:
         super().unit_finished(unit, result)
@@ -134,7 +137,10 @@ class FullReporter(_Counting):
         from rich.live import Live
 
         self._live = Live(
-            get_renderable=self._render, console=Console(stderr=True), refresh_per_second=4, transient=False
+            get_renderable=self._render,
+            console=Console(stderr=True),
+            refresh_per_second=4,
+            transient=False,
         )
 
     def _render(self) -> Any:
@@ -158,7 +164,7 @@ class FullReporter(_Counting):
         self._live.start()
         return self
 
-    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+    def __exit__(self, *exc: object) -> None:
         self._live.stop()
 
 

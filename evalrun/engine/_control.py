@@ -1,6 +1,6 @@
 """`RunControl`: stopping a run from outside (Ctrl-C, SIGTERM) without losing work.
 
-Each unit attaches the cancel scope of its sample workers; `cancel()` ends them all,
+Each unit attaches the canceller of its sample workers; `cancel()` ends them all,
 and each unit then closes its log with status `cancelled`, keeping every sample
 that finished.
 """
@@ -8,6 +8,7 @@ that finished.
 from __future__ import annotations
 
 import signal
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import anyio
@@ -17,21 +18,22 @@ import anyio
 class RunControl:
     cancelled: bool = False
     reason: str = ""
-    _scopes: set[anyio.CancelScope] = field(default_factory=set)
+    _cancellers: list[Callable[[], None]] = field(default_factory=list)
 
-    def attach(self, scope: anyio.CancelScope) -> None:
-        self._scopes.add(scope)
+    def attach(self, cancel: Callable[[], None]) -> None:
+        self._cancellers.append(cancel)
         if self.cancelled:
-            scope.cancel()
+            cancel()
 
-    def detach(self, scope: anyio.CancelScope) -> None:
-        self._scopes.discard(scope)
+    def detach(self, cancel: Callable[[], None]) -> None:
+        if cancel in self._cancellers:
+            self._cancellers.remove(cancel)
 
     def cancel(self, reason: str) -> None:
         self.cancelled = True
         self.reason = self.reason or reason
-        for scope in list(self._scopes):
-            scope.cancel()
+        for cancel in list(self._cancellers):
+            cancel()
 
     async def watch_signals(self) -> None:
         """Cancel the run on SIGINT or SIGTERM (run this in a task while units run)."""

@@ -17,26 +17,33 @@ class ScoreBook:
 
     def __init__(self, task: Task) -> None:
         self._task = task
-        self._order = {str(s.id): i for i, s in enumerate(task.samples)}
-        self._scores: dict[str, dict[str, list[tuple[int, Score]]]] = {
+        self._scores: dict[str, dict[str | int, list[tuple[int, Score]]]] = {
             s.name: {} for s in task.scorers
         }
 
     def add(self, sample_id: str | int, epoch: int, scores: dict[str, Score]) -> None:
-        key = str(sample_id)
         for name, score in scores.items():
-            self._scores[name].setdefault(key, []).append((epoch, score))
+            by_sample = self._scores[name]
+            entry = by_sample.get(sample_id)
+            if entry is None:
+                by_sample[sample_id] = [(epoch, score)]
+            else:
+                entry.append((epoch, score))
 
     def results(self) -> list[dict[str, Any]]:
         out = []
+        samples = self._task.samples
         for scorer in self._task.scorers:
             by_sample = self._scores[scorer.name]
             for reducer_name, reduce in self._task.reducers:
                 values = []
-                for key in sorted(by_sample, key=lambda k: self._order.get(k, len(self._order))):
-                    epochs = by_sample[key]
-                    ordered = [score for _, score in sorted(epochs, key=lambda pair: pair[0])]
-                    values.append(to_float(reduce(ordered).value))
+                for sample in samples:  # dataset order
+                    epochs = by_sample.get(sample.id)
+                    if epochs is None:
+                        continue
+                    if len(epochs) > 1:
+                        epochs = sorted(epochs, key=_epoch)
+                    values.append(to_float(reduce([score for _, score in epochs]).value))
                 metrics = {
                     name: round(metric(values), 10) if values else None
                     for name, metric in scorer.metrics
@@ -50,6 +57,10 @@ class ScoreBook:
                     }
                 )
         return out
+
+
+def _epoch(pair: tuple[int, Score]) -> int:
+    return pair[0]
 
 
 def check_thresholds(task: Task, scores: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -8,14 +8,13 @@ from __future__ import annotations
 
 import time
 import traceback
-from contextlib import nullcontext
 from typing import Any
 
 import anyio
 
 from evalrun.dataset import Sample
 from evalrun.errors import InputError, LimitExceededError, ModelError
-from evalrun.model import Model, ModelPool, sample_scope
+from evalrun.model import Model, ModelPool, enter_scope, leave_scope
 from evalrun.scorer import Score, to_score
 from evalrun.solver import TaskState
 from evalrun.spec import Task
@@ -31,39 +30,28 @@ async def run_sample(
 ) -> tuple[dict[str, Any], dict[str, Score] | None]:
     spec = task.spec
     limits = spec.limits
-    variables = {
-        "input": sample.input,
-        "target": sample.target,
-        "choices": sample.choices,
-        "id": sample.id,
-        "metadata": sample.metadata,
-        **spec.args,
-    }
     state = TaskState(
-        sample, epoch, model, models, spec.config, variables,
+        sample, epoch, model, models, spec.config, spec.args,
         message_limit=limits.messages, token_limit=limits.tokens,
     )  # fmt: skip
     started_at = time.time()
     started = time.monotonic()
     scores: dict[str, Score] | None = None
     error: dict[str, Any] | None = None
-    with sample_scope(epoch, attempt):
-        try:
-            with anyio.fail_after(limits.time) if limits.time else nullcontext():
-                for step in task.steps:
-                    await step(state)
-                scores = {}
-                for scorer in task.scorers:
-                    result = scorer.score(state)
-                    if not isinstance(result, Score):
-                        result = to_score(await result)
-                    scores[scorer.name] = result
-        except TimeoutError:
-            scores = None
-            error = _error(LimitExceededError("time", limits.time or 0, time.monotonic() - started))
-        except Exception as exc:
-            scores = None
-            error = _error(exc)
+    scope = enter_scope(epoch, attempt)
+    try:
+        if limits.time:
+            with anyio.fail_after(limits.time):
+                scores = await _solve_and_score(task, state)
+        else:
+            scores = await _solve_and_score(task, state)
+    except TimeoutError:
+        error = _error(LimitExceededError("time", limits.time or 0, time.monotonic() - started))
+    except Exception as exc:
+        error = _error(exc)
+    finally:
+        leave_scope(scope)
+    output = state.output
     record = {
         "id": sample.id,
         "epoch": epoch,
@@ -72,16 +60,28 @@ async def run_sample(
         "target": sample.target,
         "choices": sample.choices,
         "metadata": sample.metadata,
-        "messages": [m.to_dict() for m in state.messages],
-        "output": state.output.to_dict() if state.output else None,
+        "messages": [{"role": m.role, "content": m.content} for m in state.messages],
+        "output": output.to_dict() if output is not None else None,
         "answer": state.answer,
         "scores": {name: s.to_dict() for name, s in scores.items()} if scores is not None else {},
         "error": error,
         "usage": state.usage.to_dict(),
-        "started_at": round(started_at, 6),
-        "total_time": round(time.monotonic() - started, 6),
+        "started_at": started_at,
+        "total_time": time.monotonic() - started,
     }
     return record, scores
+
+
+async def _solve_and_score(task: Task, state: TaskState) -> dict[str, Score]:
+    for step in task.steps:
+        await step(state)
+    scores = {}
+    for scorer in task.scorers:
+        result = scorer.score(state)
+        if not isinstance(result, Score):
+            result = to_score(await result)
+        scores[scorer.name] = result
+    return scores
 
 
 def _error(exc: BaseException) -> dict[str, Any]:

@@ -23,12 +23,12 @@ from pathlib import Path
 from typing import Any
 
 from evalrun.errors import InputError, Location
-from evalrun.log._base import dumps, parse_line
+from evalrun.log._base import DiskThread, dumps, parse_line
 from evalrun.log._schema import LOG_VERSION
 
 DATASET_CHUNK = 10_000
 #: a chunk is written early when it grows past this many bytes (bounds memory)
-MAX_CHUNK_BYTES = 4_000_000
+MAX_CHUNK_BYTES = 2_000_000
 
 
 class EvalLogWriter:
@@ -37,50 +37,53 @@ class EvalLogWriter:
     ) -> None:
         self.path = path
         path.parent.mkdir(parents=True, exist_ok=True)
-        self._zip = zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=6)
-        self._lines: list[str] = []
+        self._zip = zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1)
+        self._lines: list[bytes] = []
         self._size = 0
         self._chunks = 0
         self._zip.writestr("header.json", dumps({"version": LOG_VERSION, "header": header}))
-        rows: list[str] = []
+        rows: list[bytes] = []
         part = 0
         for row in dataset:
             rows.append(dumps(row))
             if len(rows) == DATASET_CHUNK:
                 part += 1
-                self._zip.writestr(f"dataset/{part:06d}.jsonl", "\n".join(rows) + "\n")
+                self._zip.writestr(f"dataset/{part:06d}.jsonl", b"\n".join(rows) + b"\n")
                 rows = []
         if rows or part == 0:
             self._zip.writestr(
-                f"dataset/{part + 1:06d}.jsonl", "\n".join(rows) + "\n" if rows else ""
+                f"dataset/{part + 1:06d}.jsonl", b"\n".join(rows) + b"\n" if rows else b""
             )
         self._checkpoint()
+        self._disk = DiskThread("evalrun-log")
 
     def write_sample(self, sample: dict[str, Any]) -> None:
-        line = dumps(sample)
+        self.write_raw(dumps(sample))
+
+    def write_raw(self, line: bytes) -> None:
+        """Write a sample line (also: copy one exactly as another log holds it)."""
         self._lines.append(line)
         self._size += len(line)
         if self._size >= MAX_CHUNK_BYTES:
             self.flush()
 
-    def write_raw(self, line: bytes) -> None:
-        """Copy a sample exactly as another log holds it (eval-retry reuses samples)."""
-        self._lines.append(line.decode("utf-8"))
-        self._size += len(line)
-        if self._size >= MAX_CHUNK_BYTES:
-            self.flush()
-
     def flush(self) -> None:
+        """Hand the buffered samples to the disk thread as one chunk."""
         if not self._lines:
             return
         self._chunks += 1
-        info = zipfile.ZipInfo(f"samples/{self._chunks:06d}.jsonl", date_time=(2000, 1, 1, 0, 0, 0))
-        info.compress_type = zipfile.ZIP_DEFLATED
-        info.comment = f"n={len(self._lines)}".encode()
-        self._zip.writestr(info, "\n".join(self._lines) + "\n")
+        self._disk.submit(self._write_chunk, self._chunks, self._lines)
         self._lines = []
         self._size = 0
-        self._checkpoint()
+
+    def _write_chunk(self, number: int, lines: list[bytes], checkpoint: bool = True) -> None:
+        info = zipfile.ZipInfo(f"samples/{number:06d}.jsonl", date_time=(2000, 1, 1, 0, 0, 0))
+        info.compress_type = zipfile.ZIP_DEFLATED
+        info.comment = f"n={len(lines)}".encode()
+        # level 1: three times faster than the default for ~18% more bytes
+        self._zip.writestr(info, b"\n".join(lines) + b"\n", compresslevel=1)
+        if checkpoint:
+            self._checkpoint()
 
     def close(
         self,
@@ -89,12 +92,21 @@ class EvalLogWriter:
         stats: dict[str, Any],
         error: dict[str, Any] | None,
     ) -> None:
-        self.flush()
+        self._disk.close()
+        if self._lines:  # the last chunk, the summary and the directory: one write, one fsync
+            self._chunks += 1
+            self._write_chunk(self._chunks, self._lines, checkpoint=False)
+            self._lines = []
         summary = {"status": status, "results": results, "stats": stats, "error": error}
         self._zip.writestr("summary.json", dumps(summary))
-        self._zip.close()
-        with self.path.open("rb+") as handle:
-            os.fsync(handle.fileno())
+        fp = self._zip.fp
+        assert fp is not None
+        fp.seek(self._zip.start_dir)
+        self._zip._write_end_record()  # type: ignore[attr-defined]
+        fp.flush()
+        os.fsync(fp.fileno())
+        self._zip.fp = None  # written and synced: nothing left for ZipFile.close() to do
+        fp.close()
 
     def _checkpoint(self) -> None:
         """Write the central directory after the last entry, so the zip is valid now.

@@ -26,10 +26,12 @@ from pathlib import Path
 from typing import IO, Any
 
 from evalrun.errors import InputError, Location
-from evalrun.log._base import dumps, parse_line
+from evalrun.log._base import DiskThread, dumps, parse_line
 from evalrun.log._schema import LOG_VERSION
 
 _SUMMARY_KEYS = ("status", "results", "stats", "error")
+#: buffered samples are handed to the disk thread past this many bytes (bounds memory)
+MAX_CHUNK_BYTES = 1_000_000
 
 
 class JsonLogWriter:
@@ -38,32 +40,41 @@ class JsonLogWriter:
     ) -> None:
         self.path = path
         path.parent.mkdir(parents=True, exist_ok=True)
-        self._file: IO[str] = path.open("w", encoding="utf-8")
+        self._file: IO[bytes] = path.open("wb")
         self._first = True
-        self._dirty = False
         write = self._file.write
-        write(f'{{"version": {LOG_VERSION},\n"header": {dumps(header)},\n"dataset": [')
+        write(b'{"version": %d,\n"header": %s,\n"dataset": [' % (LOG_VERSION, dumps(header)))
         first = True
         for row in dataset:
-            write(("\n" if first else ",\n") + dumps(row))
+            write((b"\n" if first else b",\n") + dumps(row))
             first = False
-        write('\n],\n"samples": [')
+        write(b'\n],\n"samples": [')
         self._sync()
+        self._lines: list[bytes] = []
+        self._size = 0
+        self._disk = DiskThread("evalrun-log")
 
     def write_sample(self, sample: dict[str, Any]) -> None:
-        self._file.write(("\n" if self._first else ",\n") + dumps(sample))
-        self._first = False
-        self._dirty = True
+        self.write_raw(dumps(sample))
 
     def write_raw(self, line: bytes) -> None:
-        """Copy a sample exactly as another log holds it (eval-retry reuses samples)."""
-        self._file.write(("\n" if self._first else ",\n") + line.decode("utf-8"))
+        """Write a sample line (also: copy one exactly as another log holds it)."""
+        self._lines.append((b"\n" if self._first else b",\n") + line)
         self._first = False
-        self._dirty = True
+        self._size += len(line)
+        if self._size >= MAX_CHUNK_BYTES:
+            self.flush()
 
     def flush(self) -> None:
-        if self._dirty:
-            self._sync()
+        """Hand the buffered samples to the disk thread."""
+        if self._lines:
+            self._disk.submit(self._write_lines, self._lines)
+            self._lines = []
+            self._size = 0
+
+    def _write_lines(self, lines: list[bytes]) -> None:
+        self._file.write(b"".join(lines))
+        self._sync()
 
     def close(
         self,
@@ -72,16 +83,19 @@ class JsonLogWriter:
         stats: dict[str, Any],
         error: dict[str, Any] | None,
     ) -> None:
+        self.flush()
+        self._disk.close()
         values = (status, results, stats, error)
-        tail = ",\n".join(f'"{k}": {dumps(v)}' for k, v in zip(_SUMMARY_KEYS, values, strict=True))
-        self._file.write(f"\n],\n{tail}}}\n")
+        tail = b",\n".join(
+            b'"%s": %s' % (k.encode(), dumps(v)) for k, v in zip(_SUMMARY_KEYS, values, strict=True)
+        )
+        self._file.write(b"\n],\n" + tail + b"}\n")
         self._sync()
         self._file.close()
 
     def _sync(self) -> None:
         self._file.flush()
         os.fsync(self._file.fileno())
-        self._dirty = False
 
 
 class JsonLogReader:

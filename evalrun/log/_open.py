@@ -19,9 +19,13 @@ FORMATS = ("eval", "json")
 
 
 def open_writer(path: Path, header: dict[str, Any], dataset: Iterable[dict[str, Any]]) -> LogWriter:
-    if path.suffix == ".json":
-        return JsonLogWriter(path, header, dataset)
-    return EvalLogWriter(path, header, dataset)
+    """A writer for `path` (`.json` or `.eval`); a folder we cannot write to is an InputError."""
+    try:
+        if path.suffix == ".json":
+            return JsonLogWriter(path, header, dataset)
+        return EvalLogWriter(path, header, dataset)
+    except OSError as exc:
+        raise InputError(f"cannot write log: {exc.strerror or exc}", Location(path)) from None
 
 
 def open_log(path: Path | str) -> LogReader:

@@ -6,7 +6,13 @@
 
 from evalrun.model._model import Model, ModelPool
 from evalrun.model._provider import PATH_ARGS, Provider
-from evalrun.model._request import ModelRequest, current_scope, sample_scope
+from evalrun.model._request import (
+    ModelRequest,
+    current_scope,
+    enter_scope,
+    leave_scope,
+    sample_scope,
+)
 from evalrun.model._types import ChatMessage, GenerateConfig, ModelOutput, Usage, count_tokens
 
 __all__ = [
@@ -21,5 +27,7 @@ __all__ = [
     "Usage",
     "count_tokens",
     "current_scope",
+    "enter_scope",
+    "leave_scope",
     "sample_scope",
 ]

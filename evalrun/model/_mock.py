@@ -44,9 +44,8 @@ class MockLLM:
         return self.name
 
     async def generate(self, request: ModelRequest) -> ModelOutput:
-        prompt = request.prompt_text()
-        if self._latency or self._jitter or self._error_rate:
-            draw = self._draw(request, prompt)
+        if self._jitter or self._error_rate:
+            draw = self._draw(request, request.prompt_text())
             delay = self._latency + self._jitter * (2 * _unit(draw, 1) - 1)
             if delay > 0:
                 await anyio.sleep(delay)
@@ -56,7 +55,9 @@ class MockLLM:
                     transient=True,
                     status=503,
                 )
-        completion = self._answer(request, prompt)
+        elif self._latency:
+            await anyio.sleep(self._latency)
+        completion = self._answer(request)
         stop_reason = "stop"
         config = request.config
         if config.stop_seqs:
@@ -67,19 +68,21 @@ class MockLLM:
         if config.max_tokens is not None and count_tokens(completion) > config.max_tokens:
             completion = completion[: config.max_tokens * 4]
             stop_reason = "max_tokens"
-        usage = Usage(
-            input_tokens=sum(count_tokens(m.content) + 4 for m in request.messages),
-            output_tokens=count_tokens(completion),
-            calls=1,
-        )
+        input_tokens = 0
+        for message in request.messages:
+            input_tokens += (len(message.content) + 3) // 4 + 4
+        usage = Usage(input_tokens, (len(completion) + 3) // 4, 0, 1)
         return ModelOutput(self.name, completion, stop_reason, usage)
 
-    def _answer(self, request: ModelRequest, prompt: str) -> str:
+    def _answer(self, request: ModelRequest) -> str:
         if self._echo:
             for message in reversed(request.messages):
                 if message.role == "user":
                     return message.content
             return ""
+        if not self._responses:
+            return self._default
+        prompt = request.prompt_text()
         for pattern, output in self._responses:
             if pattern.search(prompt):
                 return output

@@ -16,9 +16,10 @@ from typing import Any
 import anyio
 
 from evalrun.errors import ModelError
+from evalrun.model._limit import ConnectionLimit
 from evalrun.model._provider import Provider, provider_factory
 from evalrun.model._request import ModelRequest, current_scope
-from evalrun.model._types import ChatMessage, GenerateConfig, ModelOutput, Usage
+from evalrun.model._types import ChatMessage, GenerateConfig, ModelOutput
 
 
 class Model:
@@ -27,7 +28,7 @@ class Model:
     def __init__(
         self,
         provider: Provider,
-        limiter: anyio.CapacityLimiter,
+        limiter: ConnectionLimit,
         *,
         max_retries: int | None = None,
         timeout: float | None = None,
@@ -35,28 +36,29 @@ class Model:
     ) -> None:
         self.provider = provider
         self.name = provider.name
-        self._limiter = limiter
+        self.limit = limiter
         self.max_retries = provider.default_max_retries if max_retries is None else max_retries
         self.timeout = timeout
         self._backoff = backoff
-        self.usage = Usage()
 
     async def generate(
         self, messages: list[ChatMessage], config: GenerateConfig | None = None
     ) -> ModelOutput:
         scope = current_scope()
-        config = config or GenerateConfig()
+        config = config or _NO_SETTINGS
+        limit = self.limit
         retry = 0
         while True:
             request = ModelRequest(messages, config, scope.epoch, scope.attempt, retry)
             started = time.monotonic()
+            if not limit.try_acquire():  # the common case takes a free slot without awaiting
+                await limit.acquire()
             try:
-                async with self._limiter:
-                    if self.timeout:
-                        with anyio.fail_after(self.timeout):
-                            output = await self.provider.generate(request)
-                    else:
+                if self.timeout:
+                    with anyio.fail_after(self.timeout):
                         output = await self.provider.generate(request)
+                else:
+                    output = await self.provider.generate(request)
             except TimeoutError:
                 error = ModelError(
                     f"{self.name}: request timed out after {self.timeout:g}s", transient=True
@@ -66,14 +68,18 @@ class Model:
             else:
                 output.time = time.monotonic() - started
                 output.retries = retry
-                self.usage.add(output.usage)
                 return output
+            finally:
+                limit.release()
             if not error.transient or retry >= self.max_retries:
                 raise error
             retry += 1
             await anyio.sleep(
                 min(60.0, self._backoff * 2 ** (retry - 1)) * random.uniform(0.5, 1.0)
             )
+
+
+_NO_SETTINGS = GenerateConfig()
 
 
 class ModelPool:
@@ -90,7 +96,7 @@ class ModelPool:
         self._max_retries = max_retries
         self._timeout = timeout
         self._models: dict[str, Model] = {}
-        self._limiters: dict[str, anyio.CapacityLimiter] = {}
+        self._limiters: dict[str, ConnectionLimit] = {}
 
     def get(self, name: str, args: dict[str, Any] | None = None) -> Model:
         args = args or {}
@@ -101,9 +107,7 @@ class ModelPool:
             endpoint = provider.endpoint()
             limiter = self._limiters.get(endpoint)
             if limiter is None:
-                limiter = anyio.CapacityLimiter(
-                    self._max_connections or provider.default_max_connections
-                )
+                limiter = ConnectionLimit(self._max_connections or provider.default_max_connections)
                 self._limiters[endpoint] = limiter
             backoff = 0.01 if name.startswith("mockllm/") else 1.0
             model = Model(
@@ -117,4 +121,4 @@ class ModelPool:
         return model
 
     def max_connections(self, model: Model) -> int:
-        return int(model._limiter.total_tokens)
+        return model.limit.total

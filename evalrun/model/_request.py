@@ -9,19 +9,19 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from contextvars import ContextVar
+from contextvars import ContextVar, Token
 from dataclasses import dataclass
 
 from evalrun.model._types import ChatMessage, GenerateConfig
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class SampleScope:
     epoch: int = 1
     attempt: int = 1
 
 
-_scope: ContextVar[SampleScope] = ContextVar("evalrun_sample_scope", default=SampleScope())  # noqa: B039 (frozen)
+_scope: ContextVar[SampleScope] = ContextVar("evalrun_sample_scope", default=SampleScope())  # noqa: B039 (never mutated)
 
 
 @contextmanager
@@ -37,7 +37,16 @@ def current_scope() -> SampleScope:
     return _scope.get()
 
 
-@dataclass(frozen=True, slots=True)
+def enter_scope(epoch: int, attempt: int) -> Token[SampleScope]:
+    """The hot-path form of `sample_scope`: pair with `leave_scope(token)`."""
+    return _scope.set(SampleScope(epoch, attempt))
+
+
+def leave_scope(token: Token[SampleScope]) -> None:
+    _scope.reset(token)
+
+
+@dataclass(slots=True)
 class ModelRequest:
     """One call as a provider sees it. `retry` counts request-level retries from 0."""
 

@@ -69,7 +69,7 @@ class ModelOutput:
             "completion": self.completion,
             "stop_reason": self.stop_reason,
             "usage": self.usage.to_dict(),
-            "time": round(self.time, 6),
+            "time": self.time,
             "retries": self.retries,
         }
 

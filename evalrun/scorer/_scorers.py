@@ -61,6 +61,8 @@ def match(
 
     def score_numeric(state: TaskState) -> Score:
         found = numbers(state.completion)
+        if not found:
+            return _verdict(False, None, "no number in the answer")
         wanted = [n for n in (to_number(t) for t in state.sample.targets) if n is not None]
         if location == "begin":
             candidates = found[:1]

@@ -18,6 +18,7 @@ class TaskState:
     """
 
     __slots__ = (
+        "_args",
         "answer",
         "config",
         "epoch",
@@ -31,7 +32,6 @@ class TaskState:
         "store",
         "token_limit",
         "usage",
-        "variables",
     )
 
     def __init__(
@@ -41,7 +41,7 @@ class TaskState:
         model: Model,
         models: ModelPool,
         config: GenerateConfig,
-        variables: dict[str, Any],
+        args: dict[str, Any],
         *,
         message_limit: int | None = None,
         token_limit: int | None = None,
@@ -51,7 +51,7 @@ class TaskState:
         self.model = model
         self.models = models
         self.config = config
-        self.variables = variables
+        self._args = args
         self.messages: list[ChatMessage] = [ChatMessage("user", sample.input)]
         self.output: ModelOutput | None = None
         #: the answer a step extracted (multiple_choice: the letter in the original order)
@@ -83,7 +83,17 @@ class TaskState:
         self.add_message(ChatMessage("user", text))
 
     def template_vars(self) -> dict[str, Any]:
-        return {**self.variables, "prompt": self.prompt}
+        """What templates see: the sample's fields, the task's args and the current prompt."""
+        sample = self.sample
+        return {
+            "input": sample.input,
+            "target": sample.target,
+            "choices": sample.choices,
+            "id": sample.id,
+            "metadata": sample.metadata,
+            **self._args,
+            "prompt": self.prompt,
+        }
 
     def add_message(self, message: ChatMessage) -> None:
         self.messages.append(message)
@@ -93,8 +103,10 @@ class TaskState:
         self, config: GenerateConfig | None = None, model: Model | None = None
     ) -> ModelOutput:
         """Call the model on the conversation, append its answer and account for usage."""
-        self._check_messages(len(self.messages) + 1)
-        output = await (model or self.model).generate(self.messages, self.config.merged(config))
+        if self.message_limit is not None:
+            self._check_messages(len(self.messages) + 1)
+        settings = self.config if config is None else self.config.merged(config)
+        output = await (model or self.model).generate(self.messages, settings)
         self.output = output
         self.messages.append(ChatMessage("assistant", output.completion))
         self.charge(output)
