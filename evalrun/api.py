@@ -22,8 +22,9 @@ from evalrun.dataset import Sample
 from evalrun.engine import EvalResult, NullReporter, Reporter, RunControl, Unit, plan, run_units
 from evalrun.errors import InputError, Location
 from evalrun.log import LogSummary, open_log, read_summary
-from evalrun.model import ModelPool
+from evalrun.model import ModelPool, ResponseCache
 from evalrun.spec import Task, TaskSpec, build, build_source, read_task_files, resolve
+from evalrun.spec._models import load_aliases, models_file_path
 
 #: files, folders or globs naming task files
 TaskPaths = str | Path | Sequence[str | Path]
@@ -87,10 +88,10 @@ def load_tasks(tasks: TaskPaths, config: RunConfig | None = None) -> builtins.li
 def plan_eval(tasks: TaskPaths, config: RunConfig | None = None) -> builtins.list[Unit]:
     """Load tasks and plan the task x model units, checking that every model can be made."""
     run = config or RunConfig()
-    units = plan(load_tasks(tasks, run), run)
+    units = plan(load_tasks(tasks, run), run, load_aliases(models_file_path(run.models)))
     pool = _pool(run)
     for unit in units:
-        pool.get(unit.model, unit.model_args)
+        pool.get(unit.provider_model, unit.model_args)
     return units
 
 
@@ -173,6 +174,7 @@ def _resume_unit(summary: LogSummary, overrides: dict[str, Any]) -> tuple[Unit, 
         model_args,
         samples,
         spec.epochs.count,
+        provider_model=header.provider_model or header.model,
         eval_id=header.eval_id or header.run_id,
         previous=summary.path,
         retries=header.retries + 1,
@@ -270,6 +272,13 @@ def _backend_options() -> dict[str, Any]:
 
 
 def _pool(run: RunConfig) -> ModelPool:
+    cache = None
+    if run.cache:
+        cache = ResponseCache(Path(run.cache_dir) if run.cache_dir else None, run.cache_expiry)
     return ModelPool(
-        max_connections=run.max_connections, max_retries=run.max_retries, timeout=run.timeout
+        max_connections=run.max_connections,
+        max_retries=run.max_retries,
+        timeout=run.timeout,
+        cache=cache,
+        aliases=load_aliases(models_file_path(run.models)),
     )

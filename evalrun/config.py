@@ -43,6 +43,10 @@ class RunConfig(StrictModel):
     generate: GenerateConfig = Field(default_factory=GenerateConfig)
     cache: bool = False
     cache_dir: str | None = None
+    #: seconds a cached answer stays valid (`--cache-expiry 1d`, `12h`, `30m`, `45s`)
+    cache_expiry: float | None = None
+    #: model aliases and per-model settings (default: EVALRUN_MODELS, then configs/models.yaml)
+    models: str | None = None
     log_dir: str = Field(default_factory=lambda: os.environ.get("EVALRUN_LOG_DIR") or "logs")
     log_format: LogFormat = "eval"
     tags: list[str] = Field(default_factory=list)
@@ -70,6 +74,11 @@ class RunConfig(StrictModel):
     @classmethod
     def _ids_as_text(cls, value: list[Any] | None) -> list[str] | None:
         return None if value is None else [str(v) for v in value]
+
+    @field_validator("cache_expiry", mode="before")
+    @classmethod
+    def _expiry(cls, value: Any) -> Any:
+        return None if value is None else parse_duration(value)
 
     @field_validator("limit", mode="before")
     @classmethod
@@ -113,6 +122,26 @@ def parse_fail_on_error(value: Any) -> bool | float:
     if isinstance(value, int | float) and value > 0:
         return float(value)
     raise ValueError("fail_on_error must be true, false, a share 0 < x < 1 or a count x >= 1")
+
+
+def parse_duration(value: Any) -> float:
+    """`90`, `45s`, `30m`, `12h` or `7d` as seconds."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        seconds = float(value)
+    else:
+        text = str(value).strip().lower()
+        units = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+        try:
+            seconds = (
+                float(text[:-1]) * units[text[-1]] if text and text[-1] in units else float(text)
+            )
+        except ValueError:
+            raise ValueError(
+                f"expected a duration such as 90, 30m, 12h or 7d, not `{value}`"
+            ) from None
+    if seconds <= 0:
+        raise ValueError("a duration must be positive")
+    return seconds
 
 
 def parse_limit(value: Any) -> tuple[int, int]:

@@ -43,11 +43,31 @@ class InputError(EvalrunError):
 
 
 class ModelError(EvalrunError):
-    """A model call failed. `transient` errors may succeed when tried again."""
+    """A model call failed.
 
-    def __init__(self, message: str, *, transient: bool, status: int | None = None) -> None:
+    `transient` errors (429, 5xx, timeouts, dropped connections, malformed answers) may
+    succeed when tried again, after `retry_after` seconds if the provider said so.
+    `fatal` errors (bad key, unknown model) fail the whole run: no sample can succeed.
+    Others (a prompt past the context window) fail only their sample.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        transient: bool,
+        status: int | None = None,
+        retry_after: float | None = None,
+        fatal: bool = False,
+        rate_limited: bool = False,
+    ) -> None:
         self.transient = transient
         self.status = status
+        self.retry_after = retry_after
+        self.fatal = fatal
+        self.rate_limited = rate_limited
+        #: the failed attempts before this one gave up (filled in by the retry loop)
+        self.retry_log: list[dict[str, object]] = []
         super().__init__(message)
 
 

@@ -61,6 +61,6 @@ def guarded(command: F) -> F:
 
 
 def main() -> None:
-    from evalrun.cli import _eval, _log  # noqa: F401  (register the commands)
+    from evalrun.cli import _eval, _log, _preview  # noqa: F401  (register the commands)
 
     app()

@@ -35,6 +35,25 @@ StopSeqs = Annotated[str | None, Opt(help="Stop sequences, comma separated.")]
 LogDir = Annotated[str | None, Opt(help="Where logs go (default ./logs, env EVALRUN_LOG_DIR).")]
 LogFormat = Annotated[str | None, Opt(help="eval (default) or json.")]
 Display = Annotated[str | None, Opt(help="full, plain or none.")]
+Cache = Annotated[
+    bool | None, Opt("--cache/--no-cache", help="Reuse identical model calls (off by default).")
+]
+CacheDir = Annotated[
+    str | None, Opt(help="Where cached answers live (default: the user cache folder).")
+]
+CacheExpiry = Annotated[
+    str | None, Opt(help="How long a cached answer stays valid: 90, 30m, 12h, 7d.")
+]
+Models = Annotated[
+    str | None, Opt("--models", help="Model aliases file (default configs/models.yaml).")
+]
+Limit = Annotated[str | None, Opt(help="N or A-B (1-based, inclusive).")]
+ModelOption = Annotated[
+    list[str] | None, Opt("-m", "--model", help="provider/name or an alias; repeatable.")
+]
+ModelArg = Annotated[list[str] | None, Opt("-M", help="Model argument key=value; repeatable.")]
+ModelBaseUrl = Annotated[str | None, Opt("--model-base-url", help="Base URL of the model API.")]
+TaskArg = Annotated[list[str] | None, Opt("-T", help="Task argument key=value; repeatable.")]
 
 #: option names whose text is a comma-separated list
 _LISTS = {"epochs_reducer", "sample_id", "tags", "stop_seqs"}
@@ -50,7 +69,12 @@ def collect_options(values: dict[str, Any]) -> dict[str, Any]:
     options: dict[str, Any] = {}
     generate: dict[str, Any] = {}
     for key, value in values.items():
-        if key in _NOT_OPTIONS or value is None or value is False or value == []:
+        if (
+            key in _NOT_OPTIONS
+            or value is None
+            or value == []
+            or (value is False and key != "cache")
+        ):
             continue
         if key in _LISTS and isinstance(value, str):
             value = [v.strip() for v in value.split(",") if v.strip()]

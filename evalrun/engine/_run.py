@@ -51,7 +51,7 @@ class EvalResult:
     reused: int = 0
     scores: list[dict[str, Any]] = field(default_factory=list)
     thresholds: list[dict[str, Any]] = field(default_factory=list)
-    usage: dict[str, int] = field(default_factory=dict)
+    usage: dict[str, Any] = field(default_factory=dict)
     duration: float = 0.0
     error: str | None = None
 
@@ -154,7 +154,12 @@ class _UnitRun:
         self.writer.write_sample(record)
         self.record(sample.id, epoch, record["usage"], scores)
         error = record["error"]
-        if error is not None and self.policy.record_error() and self.failure is None:
+        if error is not None and error.get("fatal") and self.failure is None:
+            self.failure = error[
+                "message"
+            ]  # no sample can succeed: stop now, whatever fail_on_error says
+            self._stop()
+        elif error is not None and self.policy.record_error() and self.failure is None:
             self.failure = (
                 f"fail_on_error: {self.policy.describe()}; last error "
                 f"(sample `{sample.id}`, epoch {epoch}): {error['message']}"
@@ -206,7 +211,7 @@ async def run_unit(
     unit: Unit, run: RunConfig, pool: ModelPool, reporter: Reporter, control: RunControl
 ) -> EvalResult:
     task = unit.task
-    model = pool.get(unit.model, unit.model_args)
+    model = pool.get(unit.provider_model, unit.model_args)
     run_id = uuid.uuid4().hex
     created = datetime.now(UTC)
     path = unit.log_path(run, run_id, created)
@@ -301,6 +306,7 @@ async def run_unit(
         "completed_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "duration": round(result.duration, 3),
         "usage": result.usage,
+        "cost": state.usage.known_cost,
     }
     try:
         writer.close(result.status, results, stats, run_error)

@@ -16,6 +16,7 @@ from evalrun.dataset import Sample
 from evalrun.errors import InputError, LimitExceededError, ModelError
 from evalrun.model import Model, ModelPool, enter_scope, leave_scope
 from evalrun.scorer import Score, to_score
+from evalrun.secrets import scrub
 from evalrun.solver import TaskState
 from evalrun.spec import Task
 
@@ -66,6 +67,7 @@ async def run_sample(
         "scores": {name: s.to_dict() for name, s in scores.items()} if scores is not None else {},
         "error": error,
         "usage": state.usage.to_dict(),
+        "retries": state.retries,
         "started_at": started_at,
         "total_time": time.monotonic() - started,
     }
@@ -85,16 +87,22 @@ async def _solve_and_score(task: Task, state: TaskState) -> dict[str, Score]:
 
 
 def _error(exc: BaseException) -> dict[str, Any]:
-    if isinstance(exc, LimitExceededError):
-        return {"message": str(exc), "kind": "limit", "limit": exc.kind, "traceback": None}
-    if isinstance(exc, ModelError):
-        return {"message": str(exc), "kind": "model", "limit": None, "traceback": None}
-    if isinstance(exc, InputError):
-        return {"message": str(exc), "kind": "error", "limit": None, "traceback": None}
-    trace = "".join(traceback.format_exception(exc))
-    return {
-        "message": f"{type(exc).__name__}: {exc}",
+    """An error as the log records it; messages pass `scrub` (no API key is ever written)."""
+    error: dict[str, Any] = {
+        "message": scrub(str(exc)),
         "kind": "error",
         "limit": None,
-        "traceback": trace,
+        "traceback": None,
     }
+    if isinstance(exc, LimitExceededError):
+        error.update(kind="limit", limit=exc.kind)
+    elif isinstance(exc, ModelError):
+        error["kind"] = "model"
+        if exc.fatal:
+            error["fatal"] = True
+        if exc.retry_log:
+            error["retry_log"] = exc.retry_log
+    elif not isinstance(exc, InputError):
+        error["message"] = scrub(f"{type(exc).__name__}: {exc}")
+        error["traceback"] = scrub("".join(traceback.format_exception(exc)))
+    return error

@@ -27,15 +27,21 @@ class Unit:
     """One task with one model: what runs, and (for eval-retry) what it resumes."""
 
     task: Task
+    #: the model as the user named it (an alias, or `provider/name`)
     model: str
     model_args: dict[str, Any]
     samples: list[Sample]
     epochs: int
+    #: what the provider is asked for (the alias resolved); defaults to `model`
+    provider_model: str = ""
     #: the identity of the evaluation, kept by every eval-retry of it
     eval_id: str = field(default_factory=lambda: uuid.uuid4().hex)
     #: the log this unit resumes: its finished samples are copied, the rest run again
     previous: Path | None = None
     retries: int = 0
+
+    def __post_init__(self) -> None:
+        self.provider_model = self.provider_model or self.model
 
     @property
     def total(self) -> int:
@@ -57,6 +63,7 @@ class Unit:
             "base_dir": str(task.base_dir),
             "task_spec": task.spec.model_dump(mode="json", exclude_none=True),
             "model": self.model,
+            "provider_model": self.provider_model,
             "model_args": redact(self.model_args),
             "run_config": run.model_dump(mode="json", exclude_none=True),
             "samples": len(self.samples),
@@ -83,11 +90,14 @@ def models_for(task: Task, run: RunConfig) -> list[str]:
     )
 
 
-def model_args_for(task: Task, model: str, run: RunConfig) -> dict[str, Any]:
-    """The task's `model_args` (when its own model runs) under the command line's `-M`."""
-    provider = model.partition("/")[0]
+def model_args_for(
+    task: Task, model: str, run: RunConfig, alias: tuple[str, dict[str, Any]] | None = None
+) -> dict[str, Any]:
+    """The alias's settings, under the task's `model_args` (when its own model runs), under
+    the command line's `-M`."""
+    provider = (alias[0] if alias else model).partition("/")[0]
     path_args = PATH_ARGS.get(provider, frozenset())
-    args: dict[str, Any] = {}
+    args: dict[str, Any] = dict(alias[1]) if alias else {}
     if model == task.spec.model:
         for key, value in task.spec.model_args.items():
             args[key] = _resolve_path(value, task.base_dir) if key in path_args else value
@@ -104,16 +114,29 @@ def _resolve_path(value: Any, base: Path) -> Any:
     return value
 
 
-def plan(tasks: list[Task], run: RunConfig) -> list[Unit]:
-    """Every task x model, each with its selected samples."""
+def plan(
+    tasks: list[Task], run: RunConfig, aliases: dict[str, tuple[str, dict[str, Any]]] | None = None
+) -> list[Unit]:
+    """Every task x model, each with its selected samples; aliases resolved."""
+    aliases = aliases or {}
     units = []
     for task in tasks:
         samples = select(task.samples, run.limit, run.sample_id)
         if not samples:
             raise InputError(f"task `{task.name}`: --limit/--sample-id select no samples")
         for model in models_for(task, run):
+            alias = aliases.get(model)
+            args = model_args_for(task, model, run, alias)
+            provider_model = alias[0] if alias else model
             units.append(
-                Unit(task, model, model_args_for(task, model, run), samples, task.spec.epochs.count)
+                Unit(
+                    task,
+                    model,
+                    args,
+                    samples,
+                    task.spec.epochs.count,
+                    provider_model=provider_model,
+                )
             )
     return units
 

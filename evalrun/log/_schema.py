@@ -30,6 +30,9 @@ class UsageRecord(_Record):
     reasoning_tokens: int = 0
     total_tokens: int = 0
     calls: int = 0
+    #: US dollars over the calls whose price is known; `unpriced` counts the others
+    cost: float = 0.0
+    unpriced: int = 0
 
 
 class ScoreRecord(_Record):
@@ -46,6 +49,9 @@ class SampleError(_Record):
     kind: Literal["error", "model", "limit"] = "error"
     limit: str | None = None
     traceback: str | None = None
+    #: the error could not have been avoided by any sample (bad key, unknown model)
+    fatal: bool = False
+    retry_log: list[dict[str, Any]] = Field(default_factory=list)
 
 
 class EvalSample(_Record):
@@ -65,6 +71,8 @@ class EvalSample(_Record):
     error: SampleError | None = None
     #: errors of earlier attempts of this sample x epoch (`--retry-on-error`)
     errors: list[SampleError] = Field(default_factory=list)
+    #: failed attempts behind this sample's model calls that a retry then overcame
+    retries: list[dict[str, Any]] = Field(default_factory=list)
     usage: UsageRecord = Field(default_factory=UsageRecord)
     started_at: float
     total_time: float
@@ -83,6 +91,8 @@ class EvalHeader(_Record):
     base_dir: str
     task_spec: dict[str, Any]
     model: str
+    #: the provider model the alias `model` stood for (same as `model` without an alias)
+    provider_model: str | None = None
     model_args: dict[str, Any] = Field(default_factory=dict)
     run_config: dict[str, Any]
     samples: int
@@ -123,6 +133,8 @@ class EvalStats(_Record):
     completed_at: str
     duration: float
     usage: UsageRecord = Field(default_factory=UsageRecord)
+    #: the run's cost in US dollars, or None when some call's price is unknown
+    cost: float | None = None
 
 
 class RunError(_Record):

@@ -4,6 +4,7 @@
 `ModelPool` shares them per endpoint within a run.
 """
 
+from evalrun.model._cache import ResponseCache, default_cache_dir
 from evalrun.model._model import Model, ModelPool
 from evalrun.model._provider import PATH_ARGS, Provider
 from evalrun.model._request import (
@@ -24,9 +25,11 @@ __all__ = [
     "ModelPool",
     "ModelRequest",
     "Provider",
+    "ResponseCache",
     "Usage",
     "count_tokens",
     "current_scope",
+    "default_cache_dir",
     "enter_scope",
     "leave_scope",
     "sample_scope",

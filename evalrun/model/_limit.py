@@ -19,7 +19,10 @@ class ConnectionLimit:
         if total < 1:
             raise ValueError("a connection limit must be at least 1")
         self._total = total
+        self._ceiling = total
         self._used = 0
+        self._successes = 0
+        self._last_throttle = 0.0
         self._waiters: deque[anyio.Event] = deque()
 
     @property
@@ -41,6 +44,22 @@ class ConnectionLimit:
             self._used += 1
             return True
         return False
+
+    def throttle(self, now: float) -> None:
+        """A rate limit was hit: halve the limit (at most once a second, never below 1)."""
+        if now - self._last_throttle >= 1.0 and self._total > 1:
+            self._last_throttle = now
+            self._total = max(1, self._total // 2)
+            self._successes = 0
+
+    def recover(self) -> None:
+        """A call succeeded: after as many successes as the limit, allow one more (up to the
+        configured ceiling). Together with `throttle`: additive increase, multiplicative decrease."""
+        if self._total < self._ceiling:
+            self._successes += 1
+            if self._successes >= self._total:
+                self._successes = 0
+                self.resize(self._total + 1)
 
     async def acquire(self) -> None:
         if self.try_acquire():

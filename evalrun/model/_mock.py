@@ -20,7 +20,15 @@ from evalrun.model._request import ModelRequest
 from evalrun.model._types import ModelOutput, Usage, count_tokens
 from evalrun.strict import suggest
 
-_ARGS = {"responses", "latency", "latency_jitter", "error_rate", "seed", "max_connections"}
+_ARGS = {
+    "responses",
+    "latency",
+    "latency_jitter",
+    "error_rate",
+    "seed",
+    "max_connections",
+    "prices",
+}
 
 
 class MockLLM:
@@ -42,6 +50,9 @@ class MockLLM:
 
     def endpoint(self) -> str:
         return self.name
+
+    def cache_identity(self) -> dict[str, Any]:
+        return {"provider": "mockllm", "model": self.name, "base_url": None}
 
     async def generate(self, request: ModelRequest) -> ModelOutput:
         if self._jitter or self._error_rate:
@@ -71,7 +82,7 @@ class MockLLM:
         input_tokens = 0
         for message in request.messages:
             input_tokens += (len(message.content) + 3) // 4 + 4
-        usage = Usage(input_tokens, (len(completion) + 3) // 4, 0, 1)
+        usage = Usage(input_tokens, (len(completion) + 3) // 4, 0, 1)  # free: cost 0, known
         return ModelOutput(self.name, completion, stop_reason, usage)
 
     def _answer(self, request: ModelRequest) -> str:

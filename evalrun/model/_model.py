@@ -1,21 +1,22 @@
 """`Model`: a provider plus what every provider needs the same way.
 
-Connection limits (one per endpoint, shared by every task and scorer that calls it),
-request timeouts, retries of transient errors with exponential backoff and jitter,
-and usage totals.  `ModelPool` hands out one `Model` per (name, arguments), so that
-sharing is automatic within a run.
+Connection limits (one per endpoint, shared by every task and scorer that calls it,
+halved on sustained rate limits and raised again as calls succeed), the response
+cache, request timeouts, retries of transient errors (exponential backoff with jitter,
+at least as long as a provider's Retry-After), and generation defaults. `ModelPool`
+hands out one `Model` per (name, arguments), so that sharing is automatic within a run.
 """
 
 from __future__ import annotations
 
 import json
-import random
 import time
 from typing import Any
 
 import anyio
 
 from evalrun.errors import ModelError
+from evalrun.model._cache import ResponseCache
 from evalrun.model._limit import ConnectionLimit
 from evalrun.model._provider import Provider, provider_factory
 from evalrun.model._request import ModelRequest, current_scope
@@ -28,62 +29,121 @@ class Model:
     def __init__(
         self,
         provider: Provider,
-        limiter: ConnectionLimit,
+        limit: ConnectionLimit,
         *,
         max_retries: int | None = None,
         timeout: float | None = None,
         backoff: float = 1.0,
+        cache: ResponseCache | None = None,
+        defaults: GenerateConfig | None = None,
     ) -> None:
         self.provider = provider
         self.name = provider.name
-        self.limit = limiter
+        self.limit = limit
         self.max_retries = provider.default_max_retries if max_retries is None else max_retries
         self.timeout = timeout
         self._backoff = backoff
+        self._cache = cache
+        self._defaults = defaults
 
     async def generate(
         self, messages: list[ChatMessage], config: GenerateConfig | None = None
     ) -> ModelOutput:
         scope = current_scope()
         config = config or _NO_SETTINGS
+        if self._defaults is not None:
+            config = self._defaults.merged(config)
+        request = ModelRequest(messages, config, scope.epoch, scope.attempt, 0, self.timeout)
+        key = None
+        if self._cache is not None:
+            key = self._cache.key(self.provider.cache_identity(), request)
+            hit = self._cache.get(key)
+            if hit is not None:
+                return hit
+        try:
+            output = await self._call(request)  # the first attempt costs no retry machinery
+        except ModelError as error:
+            if not error.transient or self.max_retries == 0:
+                raise
+            output = await self._retry(request, error)
+        if key is not None and self._cache is not None:
+            self._cache.put(key, output)
+        return output
+
+    async def _call(self, request: ModelRequest) -> ModelOutput:
         limit = self.limit
-        retry = 0
-        while True:
-            request = ModelRequest(messages, config, scope.epoch, scope.attempt, retry)
-            started = time.monotonic()
-            if not limit.try_acquire():  # the common case takes a free slot without awaiting
-                await limit.acquire()
-            try:
-                if self.timeout:
-                    with anyio.fail_after(self.timeout):
-                        output = await self.provider.generate(request)
-                else:
+        if not limit.try_acquire():  # the common case takes a free slot without awaiting
+            await limit.acquire()
+        started = time.monotonic()
+        try:
+            if self.timeout:
+                with anyio.fail_after(self.timeout):
                     output = await self.provider.generate(request)
-            except TimeoutError:
-                error = ModelError(
-                    f"{self.name}: request timed out after {self.timeout:g}s", transient=True
-                )
-            except ModelError as exc:
-                error = exc
             else:
-                output.time = time.monotonic() - started
-                output.retries = retry
-                return output
-            finally:
-                limit.release()
-            if not error.transient or retry >= self.max_retries:
-                raise error
-            retry += 1
-            await anyio.sleep(
-                min(60.0, self._backoff * 2 ** (retry - 1)) * random.uniform(0.5, 1.0)
-            )
+                output = await self.provider.generate(request)
+        except TimeoutError:
+            raise ModelError(
+                f"{self.name}: request timed out after {self.timeout:g}s", transient=True
+            ) from None
+        except ModelError as error:
+            if error.rate_limited:
+                limit.throttle(time.monotonic())
+            raise
+        finally:
+            limit.release()
+        limit.recover()
+        output.time = time.monotonic() - started
+        output.retries = request.retry
+        return output
+
+    async def _retry(self, request: ModelRequest, first: ModelError) -> ModelOutput:
+        """Retry a transient failure, with backoff, up to `max_retries` times (tenacity)."""
+        from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt
+        from tenacity.wait import wait_random_exponential
+
+        log: list[dict[str, Any]] = []
+        backoff = wait_random_exponential(multiplier=self._backoff, max=60)
+
+        def wait(state: RetryCallState) -> float:
+            error = state.outcome.exception() if state.outcome else None
+            seconds = backoff(state)
+            if isinstance(error, ModelError) and error.retry_after:
+                seconds = max(seconds, error.retry_after)
+            log.append({"error": str(error), "wait": round(seconds, 3)})
+            return seconds
+
+        retrying = AsyncRetrying(
+            stop=stop_after_attempt(self.max_retries),
+            wait=wait,
+            retry=retry_if_exception(lambda e: isinstance(e, ModelError) and e.transient),
+            sleep=anyio.sleep,
+            reraise=True,
+        )
+        log.append({"error": str(first), "wait": round(_first_wait(first, self._backoff), 3)})
+        await anyio.sleep(log[-1]["wait"])
+        try:
+            async for attempt in retrying:
+                with attempt:
+                    request.retry = attempt.retry_state.attempt_number
+                    output = await self._call(request)
+        except ModelError as error:
+            error.retry_log = log  # the sample's error record shows every attempt
+            raise
+        output.retry_log = log
+        return output
+
+
+def _first_wait(error: ModelError, backoff: float) -> float:
+    import random
+
+    return max(error.retry_after or 0.0, random.uniform(0, backoff))
 
 
 _NO_SETTINGS = GenerateConfig()
 
 
 class ModelPool:
-    """One `Model` per (name, arguments) and one connection limiter per endpoint."""
+    """One `Model` per (name, arguments) and one connection limit per endpoint."""
 
     def __init__(
         self,
@@ -91,31 +151,41 @@ class ModelPool:
         max_connections: int | None = None,
         max_retries: int | None = None,
         timeout: float | None = None,
+        cache: ResponseCache | None = None,
+        aliases: dict[str, tuple[str, dict[str, Any]]] | None = None,
     ) -> None:
+        self._aliases = aliases or {}
         self._max_connections = max_connections
         self._max_retries = max_retries
         self._timeout = timeout
+        self._cache = cache
         self._models: dict[str, Model] = {}
-        self._limiters: dict[str, ConnectionLimit] = {}
+        self._limits: dict[str, ConnectionLimit] = {}
 
     def get(self, name: str, args: dict[str, Any] | None = None) -> Model:
+        """The model `name` (a `provider/name` or an alias of the models file) with `args`."""
+        if name in self._aliases and not args:
+            name, args = self._aliases[name]
         args = args or {}
         key = name + "\x00" + json.dumps(args, sort_keys=True, default=str)
         model = self._models.get(key)
         if model is None:
-            provider = provider_factory(name)(name, dict(args))
+            settings = dict(args)
+            defaults = settings.pop("config", None)
+            provider = provider_factory(name)(name, settings)
             endpoint = provider.endpoint()
-            limiter = self._limiters.get(endpoint)
-            if limiter is None:
-                limiter = ConnectionLimit(self._max_connections or provider.default_max_connections)
-                self._limiters[endpoint] = limiter
-            backoff = 0.01 if name.startswith("mockllm/") else 1.0
+            limit = self._limits.get(endpoint)
+            if limit is None:
+                limit = ConnectionLimit(self._max_connections or provider.default_max_connections)
+                self._limits[endpoint] = limit
             model = Model(
                 provider,
-                limiter,
+                limit,
                 max_retries=self._max_retries,
                 timeout=self._timeout,
-                backoff=backoff,
+                backoff=0.01 if name.startswith("mockllm/") else 1.0,
+                cache=self._cache,
+                defaults=GenerateConfig.model_validate(defaults) if defaults else None,
             )
             self._models[key] = model
         return model

@@ -26,6 +26,10 @@ class Provider(Protocol):
         """Requests to the same endpoint share one connection limit."""
         ...
 
+    def cache_identity(self) -> dict[str, Any]:
+        """What, besides the request, decides an answer: provider, model, base URL."""
+        ...
+
     async def generate(self, request: ModelRequest) -> ModelOutput: ...
 
 
@@ -48,7 +52,6 @@ def provider_factory(model_name: str) -> ProviderFactory:
         from evalrun.model._mock import MockLLM
 
         return MockLLM
-    raise InputError(
-        f"model `{model_name}`: provider `{prefix}` is not available in this version "
-        "(only `mockllm/...` so far)"
-    )
+    from evalrun.model._litellm import LiteLLM  # imports litellm itself only when called
+
+    return LiteLLM

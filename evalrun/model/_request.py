@@ -55,6 +55,8 @@ class ModelRequest:
     epoch: int = 1
     attempt: int = 1
     retry: int = 0
+    #: seconds the provider's own client should give the request (evalrun enforces it too)
+    timeout: float | None = None
 
     def prompt_text(self) -> str:
         """All message contents joined by newlines: what `responses` regexes search."""

@@ -25,30 +25,54 @@ class ChatMessage:
 
 @dataclass(slots=True)
 class Usage:
-    """Tokens used by one call, or summed over a sample or a run."""
+    """Tokens and cost of one call, or summed over a sample or a run.
+
+    `cost` (US dollars) sums the calls whose price is known; `unpriced` counts the
+    calls whose price is not, so a total is never presented as complete when it is not.
+    """
 
     input_tokens: int = 0
     output_tokens: int = 0
     reasoning_tokens: int = 0
     calls: int = 0
+    cost: float = 0.0
+    unpriced: int = 0
 
     @property
     def total_tokens(self) -> int:
         return self.input_tokens + self.output_tokens
+
+    @property
+    def known_cost(self) -> float | None:
+        """The cost, or None when some call had no known price."""
+        return None if self.unpriced else self.cost
 
     def add(self, other: Usage) -> None:
         self.input_tokens += other.input_tokens
         self.output_tokens += other.output_tokens
         self.reasoning_tokens += other.reasoning_tokens
         self.calls += other.calls
+        self.cost += other.cost
+        self.unpriced += other.unpriced
 
-    def to_dict(self) -> dict[str, int]:
+    def add_dict(self, other: dict[str, Any]) -> None:
+        """Add a usage as logs hold it."""
+        self.input_tokens += other["input_tokens"]
+        self.output_tokens += other["output_tokens"]
+        self.reasoning_tokens += other.get("reasoning_tokens", 0)
+        self.calls += other["calls"]
+        self.cost += other.get("cost", 0.0)
+        self.unpriced += other.get("unpriced", 0)
+
+    def to_dict(self) -> dict[str, Any]:
         return {
             "input_tokens": self.input_tokens,
             "output_tokens": self.output_tokens,
             "reasoning_tokens": self.reasoning_tokens,
-            "total_tokens": self.total_tokens,
+            "total_tokens": self.input_tokens + self.output_tokens,
             "calls": self.calls,
+            "cost": self.cost,
+            "unpriced": self.unpriced,
         }
 
 
@@ -62,9 +86,13 @@ class ModelOutput:
     usage: Usage = field(default_factory=Usage)
     time: float = 0.0
     retries: int = 0
+    #: served from the response cache (no request was made)
+    cached: bool = False
+    #: one entry per failed attempt before this answer: {"error": ..., "wait": seconds}
+    retry_log: list[dict[str, Any]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        out = {
             "model": self.model,
             "completion": self.completion,
             "stop_reason": self.stop_reason,
@@ -72,6 +100,11 @@ class ModelOutput:
             "time": self.time,
             "retries": self.retries,
         }
+        if self.cached:
+            out["cached"] = True
+        if self.retry_log:
+            out["retry_log"] = self.retry_log
+        return out
 
 
 class GenerateConfig(StrictModel):

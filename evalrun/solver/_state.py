@@ -28,6 +28,7 @@ class TaskState:
         "model",
         "models",
         "output",
+        "retries",
         "sample",
         "store",
         "token_limit",
@@ -59,6 +60,8 @@ class TaskState:
         self.store: dict[str, Any] = {}
         self.metadata: dict[str, Any] = sample.metadata
         self.usage = Usage()
+        #: the failed attempts behind this sample's model calls: {"error", "wait"} each
+        self.retries: list[dict[str, Any]] = []
         self.message_limit = message_limit
         self.token_limit = token_limit
 
@@ -115,6 +118,8 @@ class TaskState:
     def charge(self, output: ModelOutput) -> None:
         """Count a call's usage against this sample (also for calls outside the conversation)."""
         self.usage.add(output.usage)
+        if output.retry_log:
+            self.retries.extend(output.retry_log)
         if self.token_limit is not None and self.usage.total_tokens > self.token_limit:
             raise LimitExceededError("tokens", self.token_limit, self.usage.total_tokens)
 

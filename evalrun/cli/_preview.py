@@ -1,0 +1,144 @@
+"""`evalrun prompts`, `evalrun estimate` and `evalrun cache`: before and around runs."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from evalrun.cli import _options as o
+from evalrun.cli._app import app, guarded
+
+
+def _units(tasks: list[str], options: dict[str, Any]) -> Any:
+    from evalrun import api
+
+    options["model_args"] = o.parse_pairs(None, options.pop("model_arg", None), "-M")
+    options["task_args"] = o.parse_pairs(None, options.pop("task_arg", None), "-T")
+    given = {k: v for k, v in options.items() if v not in ({}, None, [], False)}
+    return api.plan_eval(tasks, api.make_config(None, **given))
+
+
+@app.command("prompts")
+@guarded
+def prompts_command(
+    tasks: Annotated[
+        list[str], typer.Argument(help="Task files, folders or globs.", show_default=False)
+    ],
+    model: o.ModelOption = None,
+    model_arg: o.ModelArg = None,
+    model_base_url: o.ModelBaseUrl = None,
+    task_arg: o.TaskArg = None,
+    models: o.Models = None,
+    limit: o.Limit = "3",
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per prompt.")] = False,
+) -> None:
+    """Show the exact messages each sample sends first, without calling a model."""
+    options = {k: v for k, v in locals().items() if k not in ("tasks", "as_json")}
+    from evalrun.engine._preview import first_prompts
+
+    for unit in _units(tasks, options):
+        for prompt in first_prompts(unit):
+            if as_json:
+                print(json.dumps({"task": prompt.task, "model": prompt.model, "sample": prompt.sample_id,
+                                  "messages": [m.to_dict() for m in prompt.messages], "settings": prompt.settings}))  # fmt: skip
+                continue
+            print(f"=== {prompt.task} x {prompt.model} · sample {prompt.sample_id}")
+            for message in prompt.messages:
+                print(f"[{message.role}] {message.content}")
+            if prompt.settings:
+                print(f"settings: {json.dumps(prompt.settings)}")
+            print()
+
+
+@app.command("estimate")
+@guarded
+def estimate_command(
+    tasks: Annotated[
+        list[str], typer.Argument(help="Task files, folders or globs.", show_default=False)
+    ],
+    model: o.ModelOption = None,
+    model_arg: o.ModelArg = None,
+    model_base_url: o.ModelBaseUrl = None,
+    task_arg: o.TaskArg = None,
+    models: o.Models = None,
+    limit: o.Limit = None,
+    epochs: Annotated[int | None, typer.Option(help="Epochs (overrides the task's).")] = None,
+    max_tokens: o.MaxTokens = None,
+) -> None:
+    """Tokens and cost of a run, as a range, without calling a model."""
+    options = {k: v for k, v in locals().items() if k not in ("tasks", "max_tokens")}
+    from rich.console import Console
+    from rich.table import Table
+
+    from evalrun.engine._preview import estimate
+
+    if max_tokens is not None:
+        options["generate"] = {"max_tokens": max_tokens}
+    rows = [estimate(unit) for unit in _units(tasks, options)]
+    table = Table(
+        title="Estimate (first model call of each sample x epoch)",
+        title_justify="left",
+        header_style="bold",
+    )
+    for column in ("task", "model", "requests", "input tokens", "output tokens", "cost (USD)"):
+        table.add_column(column, justify="left" if column in ("task", "model") else "right")
+
+    def money(low: float | None, high: float | None) -> str:
+        return "unknown" if low is None or high is None else f"{low:.4f} - {high:.4f}"
+
+    for r in rows:
+        table.add_row(r.task, r.model, str(r.requests), f"{r.input_tokens:,}", f"{r.output_low:,} - {r.output_high:,}",
+                      money(r.cost_low, r.cost_high))  # fmt: skip
+    if len(rows) > 1:
+        known = all(r.cost_low is not None for r in rows)
+        table.add_row(
+            "total", "", str(sum(r.requests for r in rows)), f"{sum(r.input_tokens for r in rows):,}",
+            f"{sum(r.output_low for r in rows):,} - {sum(r.output_high for r in rows):,}",
+            money(sum(r.cost_low or 0 for r in rows), sum(r.cost_high or 0 for r in rows)) if known else "unknown",
+        )  # fmt: skip
+    Console(width=None if sys.stdout.isatty() else 160).print(table)
+
+
+cache_app = typer.Typer(help="The response cache (--cache).", no_args_is_help=True)
+app.add_typer(cache_app, name="cache")
+CacheDirOption = Annotated[Path | None, typer.Option("--cache-dir", help="The cache folder.")]
+
+
+def _cache(folder: Path | None) -> Any:
+    from evalrun.model import ResponseCache
+
+    return ResponseCache(folder)
+
+
+@cache_app.command("list")
+@guarded
+def cache_list(cache_dir: CacheDirOption = None) -> None:
+    """Cached answers: key, model, age, size."""
+    import time
+
+    now = time.time()
+    for entry in _cache(cache_dir).entries():
+        print(
+            f"{entry.key[:16]}  {entry.model:30s}  {(now - entry.created) / 3600:8.1f} h  {entry.size:7d} B"
+        )
+
+
+@cache_app.command("size")
+@guarded
+def cache_size(cache_dir: CacheDirOption = None) -> None:
+    """How many answers are cached, and the bytes they take."""
+    cache = _cache(cache_dir)
+    entries = list(cache.entries())
+    print(f"{len(entries)} entries, {sum(e.size for e in entries):,} bytes in {cache.folder}")
+
+
+@cache_app.command("clear")
+@guarded
+def cache_clear(cache_dir: CacheDirOption = None) -> None:
+    """Remove every cached answer."""
+    cache = _cache(cache_dir)
+    print(f"removed {cache.clear()} entries from {cache.folder}")

@@ -1,0 +1,241 @@
+"""Real models through litellm: hosted APIs (`openai/gpt-4o`, `anthropic/...`) and
+OpenAI-compatible servers (`openai-compatible/NAME` with a base URL: vLLM, llama.cpp,
+Ollama).
+
+litellm is imported only when such a model is made, with its remote price-map fetch
+switched off so an offline run never waits on the network, and its own retries off:
+evalrun retries (see `Model`), so every retry is counted and logged once. Errors become
+`ModelError`s that say what to do: retry (429, 5xx, timeouts, dropped connections,
+malformed answers), fail the sample (a prompt past the context window), or fail the run
+(a bad key, an unknown model).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from typing import Any
+
+from evalrun.errors import InputError, ModelError
+from evalrun.model._request import ModelRequest
+from evalrun.model._types import ModelOutput, Usage
+from evalrun.secrets import read_key, scrub
+
+_litellm: Any = None
+
+#: model arguments evalrun itself understands; others go to litellm as provider options
+_OURS = {"base_url", "api_key_env", "max_connections", "prices"}
+
+
+def load_litellm() -> Any:
+    """Import and configure litellm once (it takes seconds: never at start-up)."""
+    global _litellm
+    if _litellm is None:
+        os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+        import litellm
+
+        litellm.suppress_debug_info = True
+        litellm.num_retries = 0
+        litellm.drop_params = True  # a setting a provider does not take is dropped, not an error
+        _litellm = litellm
+    return _litellm
+
+
+class LiteLLM:
+    default_max_retries = 5
+
+    def __init__(self, name: str, args: dict[str, Any]) -> None:
+        prefix, _, model = name.partition("/")
+        if "api_key" in args:
+            raise InputError(
+                f"model `{name}`: API keys come from the environment; set `api_key_env` to the "
+                "name of the variable that holds the key"
+            )
+        self.name = name
+        self.base_url: str | None = args.get("base_url")
+        self._key_env: str | None = args.get("api_key_env")
+        if self._key_env and not os.environ.get(self._key_env):
+            raise InputError(
+                f"model `{name}`: environment variable `{self._key_env}` (its API key) is not set"
+            )
+        self.default_max_connections = int(args.get("max_connections") or 10)
+        self._prices = _prices(name, args.get("prices"))
+        self._options = {k: v for k, v in args.items() if k not in _OURS}
+        litellm = load_litellm()
+        if prefix == "openai-compatible":
+            if not self.base_url:
+                raise InputError(
+                    f"model `{name}` needs a base URL: --model-base-url URL or -M base_url=URL"
+                )
+            self._target = target_model(name)
+        else:
+            known = {getattr(p, "value", p) for p in litellm.provider_list}
+            if prefix not in known:
+                raise InputError(
+                    f"model `{name}`: unknown provider `{prefix}` (litellm knows: openai, anthropic, ...)"
+                )
+            self._target = name
+        self._price_map = (
+            litellm.model_cost.get(self._target) or litellm.model_cost.get(model) or {}
+        )
+
+    def endpoint(self) -> str:
+        return f"{self._target}@{self.base_url or 'default'}"
+
+    def cache_identity(self) -> dict[str, Any]:
+        return {
+            "provider": self.name.partition("/")[0],
+            "model": self.name,
+            "base_url": self.base_url,
+        }
+
+    def _api_key(self) -> str | None:
+        if self._key_env:
+            return read_key(self._key_env)
+        if self.name.startswith("openai-compatible/"):
+            return "not-needed"  # local servers take any key; the OpenAI client insists on one
+        return None  # litellm reads the provider's usual variable (OPENAI_API_KEY, ...)
+
+    async def generate(self, request: ModelRequest) -> ModelOutput:
+        litellm = load_litellm()
+        kwargs: dict[str, Any] = {
+            "model": self._target,
+            "messages": [m.to_dict() for m in request.messages],
+            "max_retries": 0,
+            **self._options,
+            **_settings(request),
+        }
+        if request.timeout:
+            kwargs["timeout"] = request.timeout
+        if self.base_url:
+            kwargs["api_base"] = self.base_url
+        key = self._api_key()
+        if key:
+            kwargs["api_key"] = key
+        try:
+            response = await litellm.acompletion(**kwargs)
+            choice = response.choices[0]
+            completion = choice.message.content or ""
+            finish = choice.finish_reason or "stop"
+            usage = response.usage
+            input_tokens = int(getattr(usage, "prompt_tokens", 0) or 0)
+            output_tokens = int(getattr(usage, "completion_tokens", 0) or 0)
+            details = getattr(usage, "completion_tokens_details", None)
+            reasoning = int(getattr(details, "reasoning_tokens", 0) or 0) if details else 0
+        except Exception as exc:
+            raise self._error(exc) from None
+        cost = self._cost(input_tokens, output_tokens)
+        return ModelOutput(
+            self.name,
+            completion,
+            "max_tokens" if finish == "length" else finish,
+            Usage(
+                input_tokens, output_tokens, reasoning, 1, cost or 0.0, 0 if cost is not None else 1
+            ),
+        )
+
+    def _cost(self, input_tokens: int, output_tokens: int) -> float | None:
+        if self._prices is not None:
+            return (input_tokens * self._prices[0] + output_tokens * self._prices[1]) / 1_000_000
+        per_in = self._price_map.get("input_cost_per_token")
+        per_out = self._price_map.get("output_cost_per_token")
+        if per_in is None or per_out is None:
+            return None
+        return input_tokens * per_in + output_tokens * per_out
+
+    def _error(self, exc: Exception) -> ModelError:
+        kind = type(exc).__name__
+        status = getattr(exc, "status_code", None)
+        detail = scrub(_provider_message(str(exc)))
+        where = self.name
+        if kind == "RateLimitError" or status == 429:
+            return ModelError(f"{where}: rate limited (429): {detail}", transient=True, status=429,
+                              retry_after=_retry_after(exc), rate_limited=True)  # fmt: skip
+        if kind in ("AuthenticationError", "PermissionDeniedError") or status in (401, 403):
+            return ModelError(
+                f"{where}: authentication failed ({status}): {detail}",
+                transient=False,
+                status=status,
+                fatal=True,
+            )
+        if kind == "NotFoundError" or status == 404:
+            return ModelError(
+                f"{where}: model not found (404): {detail}", transient=False, status=404, fatal=True
+            )
+        if kind == "ContextWindowExceededError":
+            return ModelError(
+                f"{where}: prompt too long for the model (400): {detail}",
+                transient=False,
+                status=400,
+            )
+        if kind in ("BadRequestError", "UnprocessableEntityError", "UnsupportedParamsError",
+                    "ContentPolicyViolationError") or status in (400, 422):  # fmt: skip
+            return ModelError(
+                f"{where}: request refused ({status}): {detail}", transient=False, status=status
+            )
+        if kind in ("Timeout", "APITimeoutError") or status == 408:
+            return ModelError(f"{where}: request timed out: {detail}", transient=True, status=408)
+        # 5xx, dropped connections, malformed answers, and anything unforeseen: try again
+        return ModelError(
+            f"{where}: {kind} ({status or 'no status'}): {detail}", transient=True, status=status
+        )
+
+
+def target_model(name: str) -> str:
+    """What litellm is asked for: `openai-compatible/X` speaks the OpenAI protocol."""
+    prefix, _, model = name.partition("/")
+    return f"openai/{model}" if prefix == "openai-compatible" else name
+
+
+_PREFIX = re.compile(r"^(?:litellm\.)?\w+(?:Error|Exception)?:\s*")
+
+
+def _provider_message(text: str) -> str:
+    """The provider's own words, without litellm's layered class-name prefixes."""
+    if "Exception - " in text:
+        text = text.split("Exception - ", 1)[1]
+    while _PREFIX.match(text):
+        text = _PREFIX.sub("", text, count=1)
+    return text.strip()[:500]
+
+
+def _retry_after(exc: Exception) -> float | None:
+    headers = getattr(exc, "litellm_response_headers", None) or getattr(
+        getattr(exc, "response", None), "headers", None
+    )
+    if not headers:
+        return None
+    try:
+        if headers.get("retry-after-ms"):
+            return float(headers["retry-after-ms"]) / 1000
+        if headers.get("retry-after"):
+            return float(headers["retry-after"])
+    except (TypeError, ValueError):
+        return None
+    return None
+
+
+def _settings(request: ModelRequest) -> dict[str, Any]:
+    config = request.config
+    out: dict[str, Any] = {}
+    for ours, theirs in (
+        ("temperature", "temperature"), ("max_tokens", "max_tokens"), ("top_p", "top_p"), ("top_k", "top_k"),
+        ("seed", "seed"), ("stop_seqs", "stop"), ("frequency_penalty", "frequency_penalty"),
+        ("presence_penalty", "presence_penalty"), ("num_choices", "n"),
+    ):  # fmt: skip
+        value = getattr(config, ours)
+        if value is not None:
+            out[theirs] = value
+    return out
+
+
+def _prices(name: str, prices: Any) -> tuple[float, float] | None:
+    """`prices: {input: 2.5, output: 10}` in dollars per million tokens."""
+    if prices is None:
+        return None
+    try:
+        return float(prices["input"]), float(prices["output"])
+    except (TypeError, KeyError, ValueError):
+        raise InputError(
+            f"model `{name}`: prices must be {{input: USD per million, output: USD per million}}"
+        ) from None

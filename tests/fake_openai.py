@@ -1,0 +1,201 @@
+"""A small OpenAI-compatible chat server for tests and benchmarks, with injected faults.
+
+It answers `POST /v1/chat/completions` on 127.0.0.1 with the last user message echoed
+back (or the sum, for "What is A + B?"), and can fail a seeded share of calls the way
+real providers do: 429 with Retry-After, 500, answers slower than the client's timeout,
+malformed JSON, and dropped connections. Whether a call fails is a hash of the prompt and
+how many times that prompt was asked, so a retried call can succeed and a run is
+reproducible. It counts calls, and checks the API key when given one.
+
+Run standalone: python tests/fake_openai.py [port]
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import threading
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+FAULTS = ("429", "500", "slow", "malformed", "drop")
+_SUM = re.compile(r"What is (-?\d+) \+ (-?\d+)\?")
+
+
+@dataclass
+class Behaviour:
+    fault_rate: float = 0.0
+    faults: tuple[str, ...] = FAULTS
+    slow_seconds: float = 3.0
+    retry_after: str = "1"
+    api_key: str | None = None
+    context_limit: int | None = None  # prompts longer than this many characters get a 400
+    latency: float = 0.0
+    seed: int = 0
+
+
+@dataclass
+class Stats:
+    calls: int = 0
+    faults: Counter[str] = field(default_factory=Counter)
+    attempts: Counter[str] = field(default_factory=Counter)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+class FakeOpenAI:
+    """`with FakeOpenAI(fault_rate=0.3) as server: server.base_url ...`"""
+
+    def __init__(self, port: int = 0, **behaviour: Any) -> None:
+        self.behaviour = Behaviour(**behaviour)
+        self.stats = Stats()
+        server = self
+
+        class Handler(_Handler):
+            owner = server
+
+        self._httpd = ThreadingHTTPServer(("127.0.0.1", port), Handler)
+        self._httpd.daemon_threads = True
+        self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
+
+    @property
+    def port(self) -> int:
+        return int(self._httpd.server_address[1])
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/v1"
+
+    def __enter__(self) -> FakeOpenAI:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._httpd.shutdown()
+        self._httpd.server_close()
+
+    def fault_for(self, prompt: str) -> str | None:
+        behaviour = self.behaviour
+        with self.stats.lock:
+            self.stats.calls += 1
+            self.stats.attempts[prompt] += 1
+            attempt = self.stats.attempts[prompt]
+        if not behaviour.fault_rate:
+            return None
+        digest = hashlib.sha256(f"{behaviour.seed}|{attempt}|{prompt}".encode()).digest()
+        if int.from_bytes(digest[:8], "big") / 2**64 >= behaviour.fault_rate:
+            return None
+        fault = behaviour.faults[digest[8] % len(behaviour.faults)]
+        with self.stats.lock:
+            self.stats.faults[fault] += 1
+        return fault
+
+
+class _Handler(BaseHTTPRequestHandler):
+    owner: FakeOpenAI
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, format: str, *args: Any) -> None:  # quiet
+        pass
+
+    def _send(self, status: int, body: bytes, headers: dict[str, str] | None = None) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        for key, value in (headers or {}).items():
+            self.send_header(key, value)
+        self.end_headers()
+        self.wfile.write(body)
+
+    def _error(
+        self, status: int, message: str, kind: str, code: str | None = None, **headers: str
+    ) -> None:
+        body = {"error": {"message": message, "type": kind, "param": None, "code": code}}
+        self._send(status, json.dumps(body).encode(), headers)
+
+    def do_POST(self) -> None:
+        try:
+            self._answer()
+        except (BrokenPipeError, ConnectionResetError):  # the client gave up (timeout): fine
+            self.close_connection = True
+
+    def _answer(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        request = json.loads(self.rfile.read(length) or b"{}")
+        behaviour = self.owner.behaviour
+        messages = request.get("messages", [])
+        prompt = "\n".join(str(m.get("content", "")) for m in messages)
+        if (
+            behaviour.api_key is not None
+            and self.headers.get("Authorization") != f"Bearer {behaviour.api_key}"
+        ):
+            self.owner.fault_for(prompt)
+            return self._error(
+                401, "Incorrect API key provided.", "invalid_request_error", "invalid_api_key"
+            )
+        if behaviour.context_limit is not None and len(prompt) > behaviour.context_limit:
+            self.owner.fault_for(prompt)
+            return self._error(
+                400,
+                f"This model's maximum context length is {behaviour.context_limit} tokens. "
+                f"However, your messages resulted in {len(prompt)} tokens.",
+                "invalid_request_error",
+                "context_length_exceeded",
+            )
+        fault = self.owner.fault_for(prompt)
+        if behaviour.latency:
+            time.sleep(behaviour.latency)
+        if fault == "429":
+            return self._error(429, "Rate limit reached.", "rate_limit_exceeded", "rate_limit_exceeded",
+                               **{"Retry-After": behaviour.retry_after})  # fmt: skip
+        if fault == "500":
+            return self._error(500, "The server had an error.", "server_error")
+        if fault == "slow":
+            time.sleep(behaviour.slow_seconds)
+        if fault == "malformed":
+            body = b'{"id": "x", "choices": [{"message": {"content": '
+            return self._send(200, body)
+        if fault == "drop":
+            self.close_connection = True
+            self.connection.shutdown(2)
+            return None
+        last_user = next(
+            (m.get("content", "") for m in reversed(messages) if m.get("role") == "user"), ""
+        )
+        found = _SUM.search(str(last_user))
+        answer = str(int(found.group(1)) + int(found.group(2))) if found else str(last_user)
+        max_tokens = request.get("max_tokens")
+        finish = "stop"
+        if max_tokens is not None and len(answer) // 4 > max_tokens:
+            answer, finish = answer[: max_tokens * 4], "length"
+        body = {
+            "id": f"chatcmpl-{self.owner.stats.calls}",
+            "object": "chat.completion",
+            "created": int(time.time()),
+            "model": request.get("model", "fake"),
+            "choices": [
+                {
+                    "index": 0,
+                    "message": {"role": "assistant", "content": answer},
+                    "finish_reason": finish,
+                }
+            ],
+            "usage": {
+                "prompt_tokens": max(1, len(prompt) // 4),
+                "completion_tokens": max(1, len(answer) // 4),
+                "total_tokens": max(1, len(prompt) // 4) + max(1, len(answer) // 4),
+            },
+        }
+        return self._send(200, json.dumps(body).encode())
+
+
+if __name__ == "__main__":
+    import sys
+
+    port = int(sys.argv[1]) if len(sys.argv) > 1 else 8765
+    with FakeOpenAI(port) as fake:
+        print(f"listening on {fake.base_url}", flush=True)
+        threading.Event().wait()
