@@ -133,8 +133,13 @@ class _Handler(BaseHTTPRequestHandler):
             and self.headers.get("Authorization") != f"Bearer {behaviour.api_key}"
         ):
             self.owner.fault_for(prompt)
+            given = self.headers.get("Authorization", "").removeprefix("Bearer ")
+            # unlike OpenAI, echo the key in full: evalrun must scrub it from everything it writes
             return self._error(
-                401, "Incorrect API key provided.", "invalid_request_error", "invalid_api_key"
+                401,
+                f"Incorrect API key provided: {given}.",
+                "invalid_request_error",
+                "invalid_api_key",
             )
         if behaviour.context_limit is not None and len(prompt) > behaviour.context_limit:
             self.owner.fault_for(prompt)

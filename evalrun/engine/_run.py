@@ -169,12 +169,9 @@ class _UnitRun:
             self._reporter.sample_done(self.unit, record)
 
     def record(
-        self, sample_id: Any, epoch: int, usage: dict[str, int], scores: dict[str, Score] | None
+        self, sample_id: Any, epoch: int, usage: dict[str, Any], scores: dict[str, Score] | None
     ) -> None:
-        self.usage.input_tokens += usage["input_tokens"]
-        self.usage.output_tokens += usage["output_tokens"]
-        self.usage.reasoning_tokens += usage["reasoning_tokens"]
-        self.usage.calls += usage["calls"]
+        self.usage.add_dict(usage)
         if scores is not None:
             self.result.completed += 1
             self.book.add(sample_id, epoch, scores)

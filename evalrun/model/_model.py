@@ -172,6 +172,9 @@ class ModelPool:
         if model is None:
             settings = dict(args)
             defaults = settings.pop("config", None)
+            backoff = float(
+                settings.pop("retry_backoff", 0.01 if name.startswith("mockllm/") else 1.0)
+            )
             provider = provider_factory(name)(name, settings)
             endpoint = provider.endpoint()
             limit = self._limits.get(endpoint)
@@ -183,7 +186,7 @@ class ModelPool:
                 limit,
                 max_retries=self._max_retries,
                 timeout=self._timeout,
-                backoff=0.01 if name.startswith("mockllm/") else 1.0,
+                backoff=backoff,
                 cache=self._cache,
                 defaults=GenerateConfig.model_validate(defaults) if defaults else None,
             )
