@@ -12,6 +12,7 @@ malformed answers), fail the sample (a prompt past the context window), or fail 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 from typing import Any
@@ -37,10 +38,9 @@ def load_litellm() -> Any:
         litellm.suppress_debug_info = True
         litellm.num_retries = 0
         litellm.drop_params = True  # a setting a provider does not take is dropped, not an error
-        try:  # the OpenAI client imports its resources on first use (~0.5 s): not inside a timed call
+        # the OpenAI client imports its resources on first use (~0.5 s): not inside a timed call
+        with contextlib.suppress(ImportError):
             import openai.resources.chat.completions  # noqa: F401
-        except ImportError:
-            pass
         _litellm = litellm
     return _litellm
 
