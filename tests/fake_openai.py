@@ -46,6 +46,11 @@ class Stats:
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
+class _Server(ThreadingHTTPServer):
+    request_queue_size = 512  # the default backlog of 5 drops connections at concurrency 100
+    daemon_threads = True
+
+
 class FakeOpenAI:
     """`with FakeOpenAI(fault_rate=0.3) as server: server.base_url ...`"""
 
@@ -57,7 +62,7 @@ class FakeOpenAI:
         class Handler(_Handler):
             owner = server
 
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", port), Handler)
+        self._httpd = _Server(("127.0.0.1", port), Handler)
         self._httpd.daemon_threads = True
         self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
 
