@@ -68,6 +68,44 @@ class LogWriter(Protocol):
     ) -> None: ...
 
 
+class BufferedWriter:
+    """What both formats share: sample lines are buffered, then handed to the disk thread
+    as one chunk on `flush()` (or sooner, past `MAX_CHUNK_BYTES`, to bound memory)."""
+
+    #: large enough that a chunk is rarely compressed mid-burst, small enough for memory
+    MAX_CHUNK_BYTES = 2_000_000
+
+    def __init__(self) -> None:
+        self._lines: list[bytes] = []
+        self._size = 0
+        self._disk = DiskThread("evalrun-log")
+
+    def write_sample(self, sample: dict[str, Any]) -> None:
+        self.write_raw(dumps(sample))
+
+    def write_raw(self, line: bytes) -> None:
+        """Write a sample line (also: copy one exactly as another log holds it)."""
+        self._lines.append(line)
+        self._size += len(line)
+        if self._size >= self.MAX_CHUNK_BYTES:
+            self.flush()
+
+    def flush(self) -> None:
+        if self._lines:
+            self._disk.submit(self._write_chunk, self._lines)
+            self._lines = []
+            self._size = 0
+
+    def _take_rest(self) -> list[bytes]:
+        """At close: wait for the disk thread, and take what is still buffered."""
+        self._disk.close()
+        rest, self._lines = self._lines, []
+        return rest
+
+    def _write_chunk(self, lines: list[bytes]) -> None:
+        raise NotImplementedError
+
+
 class LogReader(Protocol):
     """Reads one log without holding it in memory. A log cut short reads up to its last
     complete sample, and its `summary()` is None (it never finished)."""

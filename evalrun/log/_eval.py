@@ -23,23 +23,20 @@ from pathlib import Path
 from typing import Any
 
 from evalrun.errors import InputError, Location
-from evalrun.log._base import DiskThread, dumps, parse_line
+from evalrun.log._base import BufferedWriter, dumps, parse_line
 from evalrun.log._schema import LOG_VERSION
 
 DATASET_CHUNK = 10_000
-#: a chunk is written early when it grows past this many bytes (bounds memory)
-MAX_CHUNK_BYTES = 2_000_000
 
 
-class EvalLogWriter:
+class EvalLogWriter(BufferedWriter):
     def __init__(
         self, path: Path, header: dict[str, Any], dataset: Iterable[dict[str, Any]]
     ) -> None:
+        super().__init__()
         self.path = path
         path.parent.mkdir(parents=True, exist_ok=True)
         self._zip = zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1)
-        self._lines: list[bytes] = []
-        self._size = 0
         self._chunks = 0
         self._zip.writestr("header.json", dumps({"version": LOG_VERSION, "header": header}))
         rows: list[bytes] = []
@@ -55,29 +52,10 @@ class EvalLogWriter:
                 f"dataset/{part + 1:06d}.jsonl", b"\n".join(rows) + b"\n" if rows else b""
             )
         self._checkpoint()
-        self._disk = DiskThread("evalrun-log")
 
-    def write_sample(self, sample: dict[str, Any]) -> None:
-        self.write_raw(dumps(sample))
-
-    def write_raw(self, line: bytes) -> None:
-        """Write a sample line (also: copy one exactly as another log holds it)."""
-        self._lines.append(line)
-        self._size += len(line)
-        if self._size >= MAX_CHUNK_BYTES:
-            self.flush()
-
-    def flush(self) -> None:
-        """Hand the buffered samples to the disk thread as one chunk."""
-        if not self._lines:
-            return
+    def _write_chunk(self, lines: list[bytes], checkpoint: bool = True) -> None:
         self._chunks += 1
-        self._disk.submit(self._write_chunk, self._chunks, self._lines)
-        self._lines = []
-        self._size = 0
-
-    def _write_chunk(self, number: int, lines: list[bytes], checkpoint: bool = True) -> None:
-        info = zipfile.ZipInfo(f"samples/{number:06d}.jsonl", date_time=(2000, 1, 1, 0, 0, 0))
+        info = zipfile.ZipInfo(f"samples/{self._chunks:06d}.jsonl", date_time=(2000, 1, 1, 0, 0, 0))
         info.compress_type = zipfile.ZIP_DEFLATED
         info.comment = f"n={len(lines)}".encode()
         # level 1: three times faster than the default for ~18% more bytes
@@ -92,11 +70,9 @@ class EvalLogWriter:
         stats: dict[str, Any],
         error: dict[str, Any] | None,
     ) -> None:
-        self._disk.close()
-        if self._lines:  # the last chunk, the summary and the directory: one write, one fsync
-            self._chunks += 1
-            self._write_chunk(self._chunks, self._lines, checkpoint=False)
-            self._lines = []
+        rest = self._take_rest()
+        if rest:  # the last chunk, the summary and the directory: one write, one fsync
+            self._write_chunk(rest, checkpoint=False)
         summary = {"status": status, "results": results, "stats": stats, "error": error}
         self._zip.writestr("summary.json", dumps(summary))
         fp = self._zip.fp

@@ -26,18 +26,17 @@ from pathlib import Path
 from typing import IO, Any
 
 from evalrun.errors import InputError, Location
-from evalrun.log._base import DiskThread, dumps, parse_line
+from evalrun.log._base import BufferedWriter, dumps, parse_line
 from evalrun.log._schema import LOG_VERSION
 
 _SUMMARY_KEYS = ("status", "results", "stats", "error")
-#: buffered samples are handed to the disk thread past this many bytes (bounds memory)
-MAX_CHUNK_BYTES = 1_000_000
 
 
-class JsonLogWriter:
+class JsonLogWriter(BufferedWriter):
     def __init__(
         self, path: Path, header: dict[str, Any], dataset: Iterable[dict[str, Any]]
     ) -> None:
+        super().__init__()
         self.path = path
         path.parent.mkdir(parents=True, exist_ok=True)
         self._file: IO[bytes] = path.open("wb")
@@ -50,30 +49,10 @@ class JsonLogWriter:
             first = False
         write(b'\n],\n"samples": [')
         self._sync()
-        self._lines: list[bytes] = []
-        self._size = 0
-        self._disk = DiskThread("evalrun-log")
 
-    def write_sample(self, sample: dict[str, Any]) -> None:
-        self.write_raw(dumps(sample))
-
-    def write_raw(self, line: bytes) -> None:
-        """Write a sample line (also: copy one exactly as another log holds it)."""
-        self._lines.append((b"\n" if self._first else b",\n") + line)
+    def _write_chunk(self, lines: list[bytes]) -> None:
+        self._file.write((b"\n" if self._first else b",\n") + b",\n".join(lines))
         self._first = False
-        self._size += len(line)
-        if self._size >= MAX_CHUNK_BYTES:
-            self.flush()
-
-    def flush(self) -> None:
-        """Hand the buffered samples to the disk thread."""
-        if self._lines:
-            self._disk.submit(self._write_lines, self._lines)
-            self._lines = []
-            self._size = 0
-
-    def _write_lines(self, lines: list[bytes]) -> None:
-        self._file.write(b"".join(lines))
         self._sync()
 
     def close(
@@ -83,8 +62,9 @@ class JsonLogWriter:
         stats: dict[str, Any],
         error: dict[str, Any] | None,
     ) -> None:
-        self.flush()
-        self._disk.close()
+        rest = self._take_rest()
+        if rest:
+            self._file.write((b"\n" if self._first else b",\n") + b",\n".join(rest))
         values = (status, results, stats, error)
         tail = b",\n".join(
             b'"%s": %s' % (k.encode(), dumps(v)) for k, v in zip(_SUMMARY_KEYS, values, strict=True)

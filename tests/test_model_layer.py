@@ -1,0 +1,71 @@
+"""The model layer's own rules: connection limits that back off, and cache expiry."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import anyio
+from conftest import logs_in, raw_log, run_evalrun, write_jsonl
+
+from evalrun.model._limit import ConnectionLimit
+
+
+def test_limit_halves_on_rate_limits_and_grows_back() -> None:
+    limit = ConnectionLimit(16)
+    limit.throttle(now=100.0)
+    assert limit.total == 8
+    limit.throttle(now=100.5)  # at most once a second
+    assert limit.total == 8
+    limit.throttle(now=101.0)
+    assert limit.total == 4
+    for _ in range(4):  # additive increase: one more slot after as many successes as slots
+        limit.recover()
+    assert limit.total == 5
+    for _ in range(200):
+        limit.recover()
+    assert limit.total == 16  # never past the configured ceiling
+
+
+def test_waiters_are_served_in_order_and_cancellation_frees_the_slot() -> None:
+    async def main() -> list[int]:
+        limit = ConnectionLimit(1)
+        order: list[int] = []
+        await limit.acquire()
+
+        async def waiter(i: int) -> None:
+            await limit.acquire()
+            order.append(i)
+            limit.release()
+
+        async with anyio.create_task_group() as group:
+            for i in range(3):
+                group.start_soon(waiter, i)
+                await anyio.sleep(0.01)
+            with anyio.move_on_after(0.05):  # a cancelled waiter must not leak a slot
+                await limit.acquire()
+            limit.release()
+        assert limit.in_use == 0
+        return order
+
+    assert anyio.run(main) == [0, 1, 2]
+
+
+def test_cache_hits_and_expiry(tmp_path: Path) -> None:
+    write_jsonl(tmp_path / "d.jsonl", [{"input": f"q{i}"} for i in range(5)])
+    task = tmp_path / "t.yaml"
+    task.write_text("dataset: {path: d.jsonl}\n")
+    cache = tmp_path / "cache"
+
+    def run(*options: str) -> dict:
+        for old in logs_in(tmp_path / "logs"):
+            old.unlink()
+        args = ["eval", str(task), "-m", "mockllm/echo", "--cache", "--cache-dir", str(cache)]
+        result = run_evalrun(*args, "--log-dir", str(tmp_path / "logs"), *options)
+        assert result.code == 0, result.output
+        return raw_log(logs_in(tmp_path / "logs")[0])
+
+    assert not any(s["output"].get("cached") for s in run()["samples"])
+    assert all(s["output"]["cached"] for s in run()["samples"])
+    time.sleep(1.2)
+    assert not any(s["output"].get("cached") for s in run("--cache-expiry", "1s")["samples"])
