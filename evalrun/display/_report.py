@@ -77,7 +77,7 @@ class _Counting:
         pass
 
 
-class NullReporter(_Counting):
+class SilentReporter(_Counting):
     """`--display none`: nothing until the final table."""
 
 
@@ -173,7 +173,7 @@ def reporter_for(display: str | None) -> _Counting:
     if display is None:
         display = "full" if sys.stderr.isatty() else "plain"
     if display == "none":
-        return NullReporter()
+        return SilentReporter()
     if display == "plain":
         return PlainReporter()
     return FullReporter()

@@ -10,6 +10,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from evalrun import __version__
 from evalrun.config import RunConfig
 from evalrun.dataset import Sample, select
 from evalrun.errors import InputError
@@ -17,9 +18,6 @@ from evalrun.model import PATH_ARGS
 from evalrun.spec import Task
 
 _SECRET_WORDS = ("key", "token", "secret", "password", "authorization")
-
-
-VERSION = "0.1.0"
 
 
 @dataclass
@@ -57,7 +55,7 @@ class Unit:
             "run_id": run_id,
             "eval_id": self.eval_id,
             "created": created.isoformat(timespec="seconds"),
-            "evalrun_version": VERSION,
+            "evalrun_version": __version__,
             "task": task.name,
             "task_file": str(task.file) if task.file else None,
             "base_dir": str(task.base_dir),
