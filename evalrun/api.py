@@ -87,12 +87,17 @@ def load_tasks(tasks: TaskPaths, config: RunConfig | None = None) -> builtins.li
 
 def plan_eval(tasks: TaskPaths, config: RunConfig | None = None) -> builtins.list[Unit]:
     """Load tasks and plan the task x model units, checking that every model can be made."""
-    run = config or RunConfig()
-    units = plan(load_tasks(tasks, run), run, load_aliases(models_file_path(run.models)))
-    pool = _pool(run)
+    return _plan(tasks, config or RunConfig())[0]
+
+
+def _plan(tasks: TaskPaths, run: RunConfig) -> tuple[builtins.list[Unit], ModelPool]:
+    """The units and the pool that will run them; every model is made once, here."""
+    aliases = load_aliases(models_file_path(run.models))
+    units = plan(load_tasks(tasks, run), run, aliases)
+    pool = _pool(run, aliases)
     for unit in units:
         pool.get(unit.provider_model, unit.model_args)
-    return units
+    return units, pool
 
 
 def eval(
@@ -109,10 +114,10 @@ def eval(
     with status `cancelled` and keeps the samples that finished.
     """
     run = make_config(config, **options)
-    units = plan_eval(tasks, run)
+    units, pool = _plan(tasks, run)
     if run.dry_run:
         return [EvalResult(u.task.name, u.model, "planned", Path(), u.total) for u in units]
-    return _run(units, run, reporter, handle_signals)
+    return _run(units, run, pool, reporter, RunControl(), handle_signals)
 
 
 def eval_retry(
@@ -140,7 +145,13 @@ def eval_retry(
         units.append(unit)
         runs.append(run)
         results.append(None)
-    done = iter(_run_each(units, runs, reporter, handle_signals))
+    # each resumed unit keeps its own stored run config, so they run one after another
+    control = RunControl()
+    finished: builtins.list[EvalResult] = []
+    for unit, run in zip(units, runs, strict=True):
+        pool = _pool(run, load_aliases(models_file_path(run.models)))
+        finished.extend(_run([unit], run, pool, reporter, control, handle_signals))
+    done = iter(finished)
     return [r if r is not None else next(done) for r in results]
 
 
@@ -222,43 +233,25 @@ def result_from_summary(summary: LogSummary) -> EvalResult:
 
 
 def _run(
-    units: builtins.list[Unit], run: RunConfig, reporter: Reporter | None, handle_signals: bool
+    units: builtins.list[Unit],
+    run: RunConfig,
+    pool: ModelPool,
+    reporter: Reporter | None,
+    control: RunControl,
+    handle_signals: bool,
 ) -> builtins.list[EvalResult]:
-    pool = _pool(run)
     return anyio.run(
         partial(
-            run_units, units, run, pool, reporter or NullReporter(), handle_signals=handle_signals
+            run_units,
+            units,
+            run,
+            pool,
+            reporter or NullReporter(),
+            control,
+            handle_signals=handle_signals,
         ),
         backend_options=_backend_options(),
     )
-
-
-def _run_each(
-    units: builtins.list[Unit],
-    runs: builtins.list[RunConfig],
-    reporter: Reporter | None,
-    handle_signals: bool,
-) -> builtins.list[EvalResult]:
-    """Resumed units may each carry their own stored run config; run them one by one."""
-    control = RunControl()
-    out: builtins.list[EvalResult] = []
-    for unit, run in zip(units, runs, strict=True):
-        pool = _pool(run)
-        out.extend(
-            anyio.run(
-                partial(
-                    run_units,
-                    [unit],
-                    run,
-                    pool,
-                    reporter or NullReporter(),
-                    control,
-                    handle_signals=handle_signals,
-                ),
-                backend_options=_backend_options(),
-            )
-        )
-    return out
 
 
 def _backend_options() -> dict[str, Any]:
@@ -271,7 +264,7 @@ def _backend_options() -> dict[str, Any]:
     return {"use_uvloop": True}
 
 
-def _pool(run: RunConfig) -> ModelPool:
+def _pool(run: RunConfig, aliases: dict[str, tuple[str, dict[str, Any]]]) -> ModelPool:
     cache = None
     if run.cache:
         cache = ResponseCache(Path(run.cache_dir) if run.cache_dir else None, run.cache_expiry)
@@ -280,5 +273,5 @@ def _pool(run: RunConfig) -> ModelPool:
         max_retries=run.max_retries,
         timeout=run.timeout,
         cache=cache,
-        aliases=load_aliases(models_file_path(run.models)),
+        aliases=aliases,
     )

@@ -15,7 +15,7 @@ import anyio
 
 from evalrun.engine._unit import Unit
 from evalrun.errors import ModelError
-from evalrun.model import ChatMessage, GenerateConfig, Model, ModelOutput, ModelPool, ModelRequest
+from evalrun.model import ChatMessage, Model, ModelOutput, ModelPool, ModelRequest
 from evalrun.model._estimate import count_prompt_tokens, count_text_tokens, prices_for
 from evalrun.model._limit import ConnectionLimit
 from evalrun.solver import TaskState
@@ -132,4 +132,4 @@ def estimate(unit: Unit) -> Estimate:
     )
 
 
-__all__ = ["Estimate", "GenerateConfig", "Prompt", "estimate", "first_prompts"]
+__all__ = ["Estimate", "Prompt", "estimate", "first_prompts"]

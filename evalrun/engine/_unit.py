@@ -14,7 +14,7 @@ from evalrun import __version__
 from evalrun.config import RunConfig
 from evalrun.dataset import Sample, select
 from evalrun.errors import InputError
-from evalrun.model import PATH_ARGS
+from evalrun.model import resolve_path_args
 from evalrun.spec import Task
 
 _SECRET_WORDS = ("key", "token", "secret", "password", "authorization")
@@ -93,23 +93,14 @@ def model_args_for(
 ) -> dict[str, Any]:
     """The alias's settings, under the task's `model_args` (when its own model runs), under
     the command line's `-M`."""
-    provider = (alias[0] if alias else model).partition("/")[0]
-    path_args = PATH_ARGS.get(provider, frozenset())
+    provider_model = alias[0] if alias else model
     args: dict[str, Any] = dict(alias[1]) if alias else {}
     if model == task.spec.model:
-        for key, value in task.spec.model_args.items():
-            args[key] = _resolve_path(value, task.base_dir) if key in path_args else value
-    for key, value in run.model_args.items():
-        args[key] = _resolve_path(value, Path.cwd()) if key in path_args else value
+        args.update(resolve_path_args(provider_model, task.spec.model_args, task.base_dir))
+    args.update(resolve_path_args(provider_model, run.model_args, Path.cwd()))
     if run.model_base_url:
         args["base_url"] = run.model_base_url
     return args
-
-
-def _resolve_path(value: Any, base: Path) -> Any:
-    if isinstance(value, str) and value and not Path(value).is_absolute():
-        return str((base / value).resolve())
-    return value
 
 
 def plan(

@@ -75,13 +75,12 @@ class EvalLogWriter(BufferedWriter):
             self._write_chunk(rest, checkpoint=False)
         summary = {"status": status, "results": results, "stats": stats, "error": error}
         self._zip.writestr("summary.json", dumps(summary))
-        fp = self._zip.fp
+        self._checkpoint()
+        fp, self._zip.fp = (
+            self._zip.fp,
+            None,
+        )  # written and synced: nothing left for ZipFile.close()
         assert fp is not None
-        fp.seek(self._zip.start_dir)
-        self._zip._write_end_record()  # type: ignore[attr-defined]
-        fp.flush()
-        os.fsync(fp.fileno())
-        self._zip.fp = None  # written and synced: nothing left for ZipFile.close() to do
         fp.close()
 
     def _checkpoint(self) -> None:

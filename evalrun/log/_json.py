@@ -51,9 +51,12 @@ class JsonLogWriter(BufferedWriter):
         self._sync()
 
     def _write_chunk(self, lines: list[bytes]) -> None:
+        self._append(lines)
+        self._sync()
+
+    def _append(self, lines: list[bytes]) -> None:
         self._file.write((b"\n" if self._first else b",\n") + b",\n".join(lines))
         self._first = False
-        self._sync()
 
     def close(
         self,
@@ -64,7 +67,7 @@ class JsonLogWriter(BufferedWriter):
     ) -> None:
         rest = self._take_rest()
         if rest:
-            self._file.write((b"\n" if self._first else b",\n") + b",\n".join(rest))
+            self._append(rest)
         values = (status, results, stats, error)
         tail = b",\n".join(
             b'"%s": %s' % (k.encode(), dumps(v)) for k, v in zip(_SUMMARY_KEYS, values, strict=True)

@@ -6,13 +6,12 @@
 
 from evalrun.model._cache import ResponseCache, default_cache_dir
 from evalrun.model._model import Model, ModelPool
-from evalrun.model._provider import PATH_ARGS, Provider
+from evalrun.model._provider import PATH_ARGS, Provider, resolve_path_args
 from evalrun.model._request import (
     ModelRequest,
     current_scope,
     enter_scope,
     leave_scope,
-    sample_scope,
 )
 from evalrun.model._types import ChatMessage, GenerateConfig, ModelOutput, Usage, count_tokens
 
@@ -32,5 +31,5 @@ __all__ = [
     "default_cache_dir",
     "enter_scope",
     "leave_scope",
-    "sample_scope",
+    "resolve_path_args",
 ]

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from evalrun.model._types import ChatMessage, count_tokens
+from evalrun.model._types import ChatMessage, count_message_tokens, count_tokens
 
 
 def count_prompt_tokens(provider_model: str, messages: list[ChatMessage]) -> int:
     """Input tokens as the model would count them: litellm's counter for real models, the
     mock's own estimate for `mockllm/...` (so estimates match what the mock reports)."""
     if provider_model.startswith("mockllm/"):
-        return sum(count_tokens(m.content) + 4 for m in messages)
+        return count_message_tokens(messages)
     from evalrun.model._litellm import load_litellm, target_model
 
     litellm = load_litellm()
@@ -22,7 +22,7 @@ def count_prompt_tokens(provider_model: str, messages: list[ChatMessage]) -> int
             )
         )
     except Exception:
-        return sum(count_tokens(m.content) + 4 for m in messages)
+        return count_message_tokens(messages)
 
 
 def count_text_tokens(provider_model: str, text: str) -> int:

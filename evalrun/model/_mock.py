@@ -17,7 +17,7 @@ import anyio
 
 from evalrun.errors import InputError, Location, ModelError
 from evalrun.model._request import ModelRequest
-from evalrun.model._types import ModelOutput, Usage, count_tokens
+from evalrun.model._types import ModelOutput, Usage, count_message_tokens, count_tokens
 from evalrun.strict import suggest
 
 _ARGS = {
@@ -79,10 +79,8 @@ class MockLLM:
         if config.max_tokens is not None and count_tokens(completion) > config.max_tokens:
             completion = completion[: config.max_tokens * 4]
             stop_reason = "max_tokens"
-        input_tokens = 0
-        for message in request.messages:
-            input_tokens += (len(message.content) + 3) // 4 + 4
-        usage = Usage(input_tokens, (len(completion) + 3) // 4, 0, 1)  # free: cost 0, known
+        # free: cost 0, and known
+        usage = Usage(count_message_tokens(request.messages), count_tokens(completion), 0, 1)
         return ModelOutput(self.name, completion, stop_reason, usage)
 
     def _answer(self, request: ModelRequest) -> str:

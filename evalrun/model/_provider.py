@@ -8,6 +8,7 @@ the same way for the mock and for real APIs.
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, Protocol
 
 from evalrun.model._request import ModelRequest
@@ -37,6 +38,17 @@ ProviderFactory = Callable[[str, dict[str, Any]], Provider]
 
 #: model argument names whose relative paths resolve against the task file, per provider
 PATH_ARGS: dict[str, frozenset[str]] = {"mockllm": frozenset({"responses"})}
+
+
+def resolve_path_args(model_name: str, args: dict[str, Any], base: Path) -> dict[str, Any]:
+    """`args` with the provider's relative file paths made absolute against `base`."""
+    path_args = PATH_ARGS.get(model_name.partition("/")[0], frozenset())
+    return {
+        key: str((base / value).resolve())
+        if key in path_args and isinstance(value, str) and value and not Path(value).is_absolute()
+        else value
+        for key, value in args.items()
+    }
 
 
 def provider_factory(model_name: str) -> ProviderFactory:

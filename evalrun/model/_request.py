@@ -1,14 +1,12 @@
 """What a provider is asked, and the per-sample context the engine sets for it.
 
-The engine sets `sample_scope` once per sample attempt; every model call made while
+The engine enters a sample scope once per sample attempt; every model call made while
 it runs (by built-in steps, user steps or scorers) carries the epoch and attempt in
 its `ModelRequest`.  Deterministic mocks and the response cache key on them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from contextvars import ContextVar, Token
 from dataclasses import dataclass
 
@@ -24,21 +22,12 @@ class SampleScope:
 _scope: ContextVar[SampleScope] = ContextVar("evalrun_sample_scope", default=SampleScope())  # noqa: B039 (never mutated)
 
 
-@contextmanager
-def sample_scope(epoch: int, attempt: int) -> Iterator[None]:
-    token = _scope.set(SampleScope(epoch, attempt))
-    try:
-        yield
-    finally:
-        _scope.reset(token)
-
-
 def current_scope() -> SampleScope:
     return _scope.get()
 
 
 def enter_scope(epoch: int, attempt: int) -> Token[SampleScope]:
-    """The hot-path form of `sample_scope`: pair with `leave_scope(token)`."""
+    """Set the scope of the sample attempt now running: pair with `leave_scope(token)`."""
     return _scope.set(SampleScope(epoch, attempt))
 
 

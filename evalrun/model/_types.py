@@ -138,3 +138,8 @@ class GenerateConfig(StrictModel):
 def count_tokens(text: str) -> int:
     """A cheap token estimate (about four characters a token) for offline usage figures."""
     return (len(text) + 3) // 4 if text else 0
+
+
+def count_message_tokens(messages: list[ChatMessage]) -> int:
+    """The same estimate for a conversation: each message's text plus 4 for its framing."""
+    return sum(count_tokens(m.content) + 4 for m in messages)

@@ -22,7 +22,7 @@ from typing import Any
 
 from pydantic import Field, ValidationError
 
-from evalrun.model import GenerateConfig
+from evalrun.model import GenerateConfig, resolve_path_args
 from evalrun.spec._errors import explain
 from evalrun.spec._yaml import load_yaml
 from evalrun.strict import StrictModel
@@ -53,9 +53,7 @@ class ModelAlias(StrictModel):
             args["prices"] = self.prices.model_dump()
         if self.config is not None:
             args["config"] = self.config.settings()
-        if isinstance(args.get("responses"), str) and not Path(args["responses"]).is_absolute():
-            args["responses"] = str((base / args["responses"]).resolve())
-        return args
+        return resolve_path_args(self.model, args, base)
 
 
 class ModelsFile(StrictModel):
