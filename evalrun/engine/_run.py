@@ -31,7 +31,7 @@ from evalrun.engine._sample import run_sample
 from evalrun.engine._unit import Unit
 from evalrun.engine._workers import WorkerPool
 from evalrun.log import LogWriter, open_log, open_writer
-from evalrun.model import ModelPool, Usage
+from evalrun.model import ModelPool, Usage, enter_scope
 from evalrun.scorer import Score
 
 FLUSH_INTERVAL = 0.5
@@ -204,6 +204,23 @@ def _resume(unit: Unit, state: _UnitRun) -> dict[tuple[str, int], int]:
     return attempts
 
 
+Queue = deque[tuple[Any, int, int, tuple[dict[str, Any], ...]]]
+
+
+def _queue(unit: Unit, attempts: dict[tuple[str, int], int]) -> Queue:
+    """(sample, epoch, attempt, errors of earlier attempts) for each sample-epoch still to
+    run, epoch-major so that an interrupted run has covered as many samples as possible."""
+    epochs = range(1, unit.epochs + 1)
+    if not attempts:  # a fresh run: no lookups (this is 100,000 entries for some runs)
+        return deque((sample, epoch, 1, ()) for epoch in epochs for sample in unit.samples)
+    return deque(
+        (sample, epoch, attempts.get((str(sample.id), epoch), 0) + 1, ())
+        for epoch in epochs
+        for sample in unit.samples
+        if attempts.get((str(sample.id), epoch)) != 0
+    )
+
+
 async def run_unit(
     unit: Unit, run: RunConfig, pool: ModelPool, reporter: Reporter, control: RunControl
 ) -> EvalResult:
@@ -227,25 +244,19 @@ async def run_unit(
     )
     result = state.result
     attempts = _resume(unit, state)
-    # (sample, epoch, attempt, errors of earlier attempts), epoch-major so that an
-    # interrupted run has covered as many samples as possible
-    queue: deque[tuple[Any, int, int, list[dict[str, Any]]]] = deque(
-        (sample, epoch, attempts.get((str(sample.id), epoch), 0) + 1, [])
-        for epoch in range(1, unit.epochs + 1)
-        for sample in unit.samples
-        if attempts.get((str(sample.id), epoch)) != 0
-    )
+    queue = _queue(unit, attempts)
 
     async def worker() -> None:
+        scope = enter_scope()
         while queue and state.failure is None:
             sample, epoch, attempt, earlier = queue.popleft()
-            record, scores = await run_sample(task, model, pool, sample, epoch, attempt)
+            record, scores = await run_sample(task, model, pool, sample, epoch, attempt, scope)
             error = record["error"]
             if error is not None and len(earlier) < run.retry_on_error:
-                queue.append((sample, epoch, attempt + 1, [*earlier, error]))  # to the back
+                queue.append((sample, epoch, attempt + 1, (*earlier, error)))  # to the back
                 continue
             if earlier:
-                record["errors"] = earlier
+                record["errors"] = list(earlier)
             state.finish(sample, epoch, record, scores)
 
     async def flush_regularly() -> None:

@@ -14,7 +14,7 @@ import anyio
 
 from evalrun.dataset import Sample
 from evalrun.errors import InputError, LimitExceededError, ModelError
-from evalrun.model import Model, ModelPool, enter_scope, leave_scope
+from evalrun.model import Model, ModelPool, SampleScope
 from evalrun.scorer import Score, to_score
 from evalrun.secrets import scrub
 from evalrun.solver import TaskState
@@ -27,8 +27,10 @@ async def run_sample(
     models: ModelPool,
     sample: Sample,
     epoch: int,
-    attempt: int = 1,
+    attempt: int,
+    scope: SampleScope,
 ) -> tuple[dict[str, Any], dict[str, Score] | None]:
+    """Run `sample` once; `scope` is the calling worker's (see `evalrun.model.enter_scope`)."""
     spec = task.spec
     limits = spec.limits
     state = TaskState(
@@ -39,7 +41,8 @@ async def run_sample(
     started = time.monotonic()
     scores: dict[str, Score] | None = None
     error: dict[str, Any] | None = None
-    scope = enter_scope(epoch, attempt)
+    scope.epoch = epoch
+    scope.attempt = attempt
     try:
         if limits.time:
             with anyio.fail_after(limits.time):
@@ -50,8 +53,6 @@ async def run_sample(
         error = _error(LimitExceededError("time", limits.time or 0, time.monotonic() - started))
     except Exception as exc:
         error = _error(exc)
-    finally:
-        leave_scope(scope)
     output = state.output
     record = {
         "id": sample.id,
@@ -61,7 +62,7 @@ async def run_sample(
         "target": sample.target,
         "choices": sample.choices,
         "metadata": sample.metadata,
-        "messages": [{"role": m.role, "content": m.content} for m in state.messages],
+        "messages": state.messages,  # ChatMessage dataclasses: the log encoder takes them as is
         "output": output.to_dict() if output is not None else None,
         "answer": state.answer,
         "scores": {name: s.to_dict() for name, s in scores.items()} if scores is not None else {},

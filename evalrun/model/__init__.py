@@ -9,9 +9,9 @@ from evalrun.model._model import Model, ModelPool
 from evalrun.model._provider import PATH_ARGS, Provider, resolve_path_args
 from evalrun.model._request import (
     ModelRequest,
+    SampleScope,
     current_scope,
     enter_scope,
-    leave_scope,
 )
 from evalrun.model._types import ChatMessage, GenerateConfig, ModelOutput, Usage, count_tokens
 
@@ -25,11 +25,11 @@ __all__ = [
     "ModelRequest",
     "Provider",
     "ResponseCache",
+    "SampleScope",
     "Usage",
     "count_tokens",
     "current_scope",
     "default_cache_dir",
     "enter_scope",
-    "leave_scope",
     "resolve_path_args",
 ]

@@ -1,13 +1,15 @@
 """What a provider is asked, and the per-sample context the engine sets for it.
 
-The engine enters a sample scope once per sample attempt; every model call made while
-it runs (by built-in steps, user steps or scorers) carries the epoch and attempt in
-its `ModelRequest`.  Deterministic mocks and the response cache key on them.
+Each sample worker enters one scope (in its own task's context) and sets its epoch
+and attempt for every sample it runs; every model call made meanwhile (by built-in
+steps, user steps or scorers) carries them in its `ModelRequest`.  Deterministic mocks
+and the response cache key on them.  One mutable scope per worker, rather than a
+context variable set and reset per sample, keeps the per-sample path short.
 """
 
 from __future__ import annotations
 
-from contextvars import ContextVar, Token
+from contextvars import ContextVar
 from dataclasses import dataclass
 
 from evalrun.model._types import ChatMessage, GenerateConfig
@@ -26,13 +28,11 @@ def current_scope() -> SampleScope:
     return _scope.get()
 
 
-def enter_scope(epoch: int, attempt: int) -> Token[SampleScope]:
-    """Set the scope of the sample attempt now running: pair with `leave_scope(token)`."""
-    return _scope.set(SampleScope(epoch, attempt))
-
-
-def leave_scope(token: Token[SampleScope]) -> None:
-    _scope.reset(token)
+def enter_scope() -> SampleScope:
+    """Give the current task (a sample worker) its own scope, to update per sample."""
+    scope = SampleScope()
+    _scope.set(scope)
+    return scope
 
 
 @dataclass(slots=True)

@@ -137,9 +137,13 @@ class GenerateConfig(StrictModel):
 
 def count_tokens(text: str) -> int:
     """A cheap token estimate (about four characters a token) for offline usage figures."""
-    return (len(text) + 3) // 4 if text else 0
+    return (len(text) + 3) // 4
 
 
 def count_message_tokens(messages: list[ChatMessage]) -> int:
-    """The same estimate for a conversation: each message's text plus 4 for its framing."""
-    return sum(count_tokens(m.content) + 4 for m in messages)
+    """The same estimate for a conversation: each message's text plus 4 for its framing.
+    (A plain loop: the mock runs this once per call, and a generator costs twice as much.)"""
+    total = 0
+    for message in messages:
+        total += (len(message.content) + 3) // 4 + 4
+    return total
