@@ -13,7 +13,6 @@ import gc
 import time
 import traceback
 import uuid
-from collections import deque
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -26,6 +25,7 @@ import anyio
 from evalrun.config import RunConfig
 from evalrun.engine._control import RunControl
 from evalrun.engine._policy import ErrorPolicy
+from evalrun.engine._queue import SampleQueue
 from evalrun.engine._results import ScoreBook, check_thresholds
 from evalrun.engine._sample import run_sample
 from evalrun.engine._unit import Unit
@@ -204,23 +204,6 @@ def _resume(unit: Unit, state: _UnitRun) -> dict[tuple[str, int], int]:
     return attempts
 
 
-Queue = deque[tuple[Any, int, int, tuple[dict[str, Any], ...]]]
-
-
-def _queue(unit: Unit, attempts: dict[tuple[str, int], int]) -> Queue:
-    """(sample, epoch, attempt, errors of earlier attempts) for each sample-epoch still to
-    run, epoch-major so that an interrupted run has covered as many samples as possible."""
-    epochs = range(1, unit.epochs + 1)
-    if not attempts:  # a fresh run: no lookups (this is 100,000 entries for some runs)
-        return deque((sample, epoch, 1, ()) for epoch in epochs for sample in unit.samples)
-    return deque(
-        (sample, epoch, attempts.get((str(sample.id), epoch), 0) + 1, ())
-        for epoch in epochs
-        for sample in unit.samples
-        if attempts.get((str(sample.id), epoch)) != 0
-    )
-
-
 async def run_unit(
     unit: Unit, run: RunConfig, pool: ModelPool, reporter: Reporter, control: RunControl
 ) -> EvalResult:
@@ -244,16 +227,19 @@ async def run_unit(
     )
     result = state.result
     attempts = _resume(unit, state)
-    queue = _queue(unit, attempts)
+    queue = SampleQueue(unit.samples, unit.epochs, attempts)
 
     async def worker() -> None:
         scope = enter_scope()
-        while queue and state.failure is None:
-            sample, epoch, attempt, earlier = queue.popleft()
+        while state.failure is None:
+            item = queue.pop()
+            if item is None:
+                return
+            sample, epoch, attempt, earlier = item
             record, scores = await run_sample(task, model, pool, sample, epoch, attempt, scope)
             error = record["error"]
             if error is not None and len(earlier) < run.retry_on_error:
-                queue.append((sample, epoch, attempt + 1, (*earlier, error)))  # to the back
+                queue.retry(item, error)
                 continue
             if earlier:
                 record["errors"] = list(earlier)
@@ -270,7 +256,7 @@ async def run_unit(
         async with anyio.create_task_group() as outer:
             outer.start_soon(flush_regularly)
             control.attach(pool_of_workers.cancel)
-            in_flight = min(run.max_samples or pool.max_connections(model), len(queue))
+            in_flight = min(run.max_samples or pool.max_connections(model), queue.pending)
             await pool_of_workers.run(in_flight, worker)
             control.detach(pool_of_workers.cancel)
             outer.cancel_scope.cancel()

@@ -62,7 +62,7 @@ async def run_sample(
         "target": sample.target,
         "choices": sample.choices,
         "metadata": sample.metadata,
-        "messages": state.messages,  # ChatMessage dataclasses: the log encoder takes them as is
+        "messages": [{"role": m.role, "content": m.content} for m in state.messages],
         "output": output.to_dict() if output is not None else None,
         "answer": state.answer,
         "scores": {name: s.to_dict() for name, s in scores.items()} if scores is not None else {},

@@ -41,8 +41,14 @@ class Score:
         return cls(data["value"], data.get("answer"), data.get("explanation"), data.get("metadata"))
 
 
+#: the verdict letters built-in scorers write, for a lookup before any conversion
+_LETTERS = {CORRECT: 1.0, INCORRECT: 0.0, PARTIAL: 0.5, NOANSWER: 0.0}
+
+
 def to_float(value: Value) -> float:
     """`C`/`I`/`P`/`N` (inspect's convention), booleans, numbers and numeric text as floats."""
+    if value.__class__ is str and value in _LETTERS:  # the common case: once per sample
+        return _LETTERS[value]
     if isinstance(value, bool):
         return 1.0 if value else 0.0
     if isinstance(value, int | float):
