@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time
 import traceback
+from contextlib import nullcontext
 from typing import Any
 
 import anyio
@@ -44,11 +45,15 @@ async def run_sample(
     scope.epoch = epoch
     scope.attempt = attempt
     try:
-        if limits.time:
-            with anyio.fail_after(limits.time):
-                scores = await _solve_and_score(task, state)
-        else:
-            scores = await _solve_and_score(task, state)
+        with anyio.fail_after(limits.time) if limits.time else _NO_LIMIT:
+            for step in task.steps:
+                await step(state)
+            scores = {}
+            for scorer in task.scorers:
+                result = scorer.score(state)
+                if not isinstance(result, Score):
+                    result = to_score(await result)
+                scores[scorer.name] = result
     except TimeoutError:
         error = _error(LimitExceededError("time", limits.time or 0, time.monotonic() - started))
     except Exception as exc:
@@ -75,16 +80,7 @@ async def run_sample(
     return record, scores
 
 
-async def _solve_and_score(task: Task, state: TaskState) -> dict[str, Score]:
-    for step in task.steps:
-        await step(state)
-    scores = {}
-    for scorer in task.scorers:
-        result = scorer.score(state)
-        if not isinstance(result, Score):
-            result = to_score(await result)
-        scores[scorer.name] = result
-    return scores
+_NO_LIMIT = nullcontext()
 
 
 def _error(exc: BaseException) -> dict[str, Any]:

@@ -64,7 +64,7 @@ class MockLLM:
             draw = self._draw(request, request.prompt_text())
             delay = self._latency + self._jitter * (2 * _unit(draw, 1) - 1)
             if delay > 0:
-                await self._clock.sleep(delay)
+                await self._clock.after(delay)
             if _unit(draw, 0) < self._error_rate:
                 raise ModelError(
                     f"{self.name}: simulated transient error (error_rate={self._error_rate:g})",
@@ -72,7 +72,7 @@ class MockLLM:
                     status=503,
                 )
         elif self._latency:
-            await self._clock.sleep(self._latency)
+            await self._clock.after(self._latency)
         completion = self._answer(request)
         stop_reason = "stop"
         config = request.config
@@ -108,7 +108,7 @@ class MockLLM:
 
 
 class _Clock:
-    """`sleep` for simulated calls: callers due in the same millisecond share one timer.
+    """Wake-ups for simulated calls: callers due in the same millisecond share one timer.
 
     A timer per call costs the event loop (uvloop) about 5 µs to create, start and fire:
     with a thousand calls in flight, a sixth of the engine's cost per sample. Waking in
@@ -119,16 +119,17 @@ class _Clock:
         #: tick (ms) -> the loop that times it, and the futures to wake then
         self._due: dict[int, tuple[asyncio.AbstractEventLoop, list[asyncio.Future[None]]]] = {}
 
-    async def sleep(self, seconds: float) -> None:
+    def after(self, seconds: float) -> asyncio.Future[None]:
+        """A future done in `seconds` (a plain function: one coroutine less per call)."""
         loop = asyncio.get_running_loop()
         tick = math.ceil((loop.time() + seconds) * 1000)
         due = self._due.get(tick)
         if due is None or due[0] is not loop:  # (a tick left by a finished loop is replaced)
             due = self._due[tick] = (loop, [])
             loop.call_at(tick / 1000, self._wake, tick, due)
-        future = loop.create_future()
+        future: asyncio.Future[None] = loop.create_future()
         due[1].append(future)
-        await future  # a cancelled caller cancels only its own future
+        return future  # a cancelled caller cancels only its own future
 
     def _wake(self, tick: int, due: tuple[Any, list[asyncio.Future[None]]]) -> None:
         if self._due.get(tick) is due:

@@ -111,6 +111,8 @@ def prompt_template(ctx: BuildContext, template: str) -> Step:
 @register("solver", "generate")
 def generate(config: GenerateConfig | None = None) -> Step:
     """Call the model. Settings given here override the task's and the command line's."""
+    if config is None:  # the usual case: `state.generate` itself, one coroutine less
+        return TaskState.generate  # type: ignore[return-value]
 
     async def step(state: TaskState) -> None:
         await state.generate(config)
