@@ -23,10 +23,20 @@ class WorkerPool:
             task.cancel()
 
     async def run(self, count: int, worker: Callable[[], Awaitable[None]]) -> None:
-        """Run `count` copies of `worker` until all return; re-raise the first failure."""
+        """Run `count` copies of `worker` until all return; re-raise the first failure.
+
+        Each worker starts as soon as it is created, so the first model call goes out
+        at once instead of after a thousand task creations (~2.5 ms): every sample
+        waiting on a slot that call frees starts that much sooner.
+        """
         loop = asyncio.get_running_loop()
-        self._tasks = [loop.create_task(worker()) for _ in range(count)]  # type: ignore[arg-type]
+        self._tasks = []
         try:
+            for _ in range(count):
+                if self.cancelled:
+                    break
+                self._tasks.append(loop.create_task(worker()))  # type: ignore[arg-type]
+                await asyncio.sleep(0)  # let it run up to its first await
             outcomes = await asyncio.gather(*self._tasks, return_exceptions=True)
         except asyncio.CancelledError:
             self.cancel()
