@@ -244,6 +244,7 @@ async def run_unit(
             if earlier:
                 record["errors"] = list(earlier)
             state.finish(sample, epoch, record, scores)
+            del record, scores  # not held while the next sample runs
 
     async def flush_regularly() -> None:
         while True:

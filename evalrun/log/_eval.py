@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from evalrun.errors import InputError, Location
-from evalrun.log._base import BufferedWriter, dumps, parse_line
+from evalrun.log._base import BufferedWriter, Lines, dumps, parse_line
 from evalrun.log._schema import LOG_VERSION
 
 DATASET_CHUNK = 10_000
@@ -39,27 +39,25 @@ class EvalLogWriter(BufferedWriter):
         self._zip = zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1)
         self._chunks = 0
         self._zip.writestr("header.json", dumps({"version": LOG_VERSION, "header": header}))
-        rows: list[bytes] = []
+        rows = Lines()
         part = 0
         for row in dataset:
-            rows.append(dumps(row))
-            if len(rows) == DATASET_CHUNK:
+            rows.add(dumps(row))
+            if rows.count == DATASET_CHUNK:
                 part += 1
-                self._zip.writestr(f"dataset/{part:06d}.jsonl", b"\n".join(rows) + b"\n")
-                rows = []
-        if rows or part == 0:
-            self._zip.writestr(
-                f"dataset/{part + 1:06d}.jsonl", b"\n".join(rows) + b"\n" if rows else b""
-            )
+                self._zip.writestr(f"dataset/{part:06d}.jsonl", rows.data)
+                rows = Lines()
+        if rows.count or part == 0:
+            self._zip.writestr(f"dataset/{part + 1:06d}.jsonl", rows.data)
         self._checkpoint()
 
-    def _write_chunk(self, lines: list[bytes], checkpoint: bool = True) -> None:
+    def _write_chunk(self, lines: Lines, checkpoint: bool = True) -> None:
         self._chunks += 1
         info = zipfile.ZipInfo(f"samples/{self._chunks:06d}.jsonl", date_time=(2000, 1, 1, 0, 0, 0))
         info.compress_type = zipfile.ZIP_DEFLATED
-        info.comment = f"n={len(lines)}".encode()
+        info.comment = f"n={lines.count}".encode()
         # level 1: three times faster than the default for ~18% more bytes
-        self._zip.writestr(info, b"\n".join(lines) + b"\n", compresslevel=1)
+        self._zip.writestr(info, lines.data, compresslevel=1)
         if checkpoint:
             self._checkpoint()
 
@@ -71,7 +69,7 @@ class EvalLogWriter(BufferedWriter):
         error: dict[str, Any] | None,
     ) -> None:
         rest = self._take_rest()
-        if rest:  # the last chunk, the summary and the directory: one write, one fsync
+        if rest.count:  # the last chunk, the summary and the directory: one write, one fsync
             self._write_chunk(rest, checkpoint=False)
         summary = {"status": status, "results": results, "stats": stats, "error": error}
         self._zip.writestr("summary.json", dumps(summary))

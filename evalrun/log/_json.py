@@ -26,13 +26,16 @@ from pathlib import Path
 from typing import IO, Any
 
 from evalrun.errors import InputError, Location
-from evalrun.log._base import BufferedWriter, dumps, parse_line
+from evalrun.log._base import BufferedWriter, Lines, dumps, parse_line
 from evalrun.log._schema import LOG_VERSION
 
 _SUMMARY_KEYS = ("status", "results", "stats", "error")
 
 
 class JsonLogWriter(BufferedWriter):
+    LINE_START = b",\n"  # the samples are one JSON array, a sample a line
+    LINE_END = b""
+
     def __init__(
         self, path: Path, header: dict[str, Any], dataset: Iterable[dict[str, Any]]
     ) -> None:
@@ -50,13 +53,17 @@ class JsonLogWriter(BufferedWriter):
         write(b'\n],\n"samples": [')
         self._sync()
 
-    def _write_chunk(self, lines: list[bytes]) -> None:
+    def _write_chunk(self, lines: Lines) -> None:
         self._append(lines)
         self._sync()
 
-    def _append(self, lines: list[bytes]) -> None:
-        self._file.write((b"\n" if self._first else b",\n") + b",\n".join(lines))
-        self._first = False
+    def _append(self, lines: Lines) -> None:
+        if self._first:  # no comma before the array's first sample
+            self._file.write(b"\n")
+            self._file.write(memoryview(lines.data)[len(self.LINE_START) :])
+            self._first = False
+        else:
+            self._file.write(lines.data)
 
     def close(
         self,
@@ -66,7 +73,7 @@ class JsonLogWriter(BufferedWriter):
         error: dict[str, Any] | None,
     ) -> None:
         rest = self._take_rest()
-        if rest:
+        if rest.count:
             self._append(rest)
         values = (status, results, stats, error)
         tail = b",\n".join(
