@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import importlib.util
 import time
 from pathlib import Path
 
 import anyio
 from conftest import logs_in, raw_log, run_evalrun, write_jsonl
 
+from evalrun.model import ChatMessage, ModelPool
 from evalrun.model._limit import ConnectionLimit
 
 
@@ -25,6 +27,42 @@ def test_limit_halves_on_rate_limits_and_grows_back() -> None:
     for _ in range(200):
         limit.recover()
     assert limit.total == 16  # never past the configured ceiling
+
+
+def test_mock_calls_due_together_share_a_tick_but_never_wake_early_or_together_cancel() -> None:
+    """Simulated latency wakes calls in 1 ms ticks: none wakes before its latency, and a
+    call cancelled (a time limit) leaves the others due in the same tick to finish."""
+
+    async def main() -> tuple[list[float], float]:
+        model = ModelPool().get("mockllm/model", {"latency": 0.1})
+        messages = [ChatMessage("user", "hi")]
+        elapsed: list[float] = []
+
+        async def call() -> None:
+            started = time.monotonic()
+            output = await model.generate(messages)
+            assert output.completion == "Default output from mockllm/model"
+            elapsed.append(time.monotonic() - started)
+
+        async def cancelled() -> float:
+            started = time.monotonic()
+            with anyio.move_on_after(0.02):
+                await model.generate(messages)
+            return time.monotonic() - started
+
+        async with anyio.create_task_group() as group:
+            for _ in range(50):
+                group.start_soon(call)
+            early = await cancelled()
+        return elapsed, early
+
+    loops = [{}, {"use_uvloop": True}] if importlib.util.find_spec("uvloop") else [{}]
+    for options in loops:  # (uvloop keeps time in whole milliseconds)
+        elapsed, early = anyio.run(main, backend_options=options)
+        assert len(elapsed) == 50
+        assert min(elapsed) >= 0.1 - 1e-6
+        assert max(elapsed) < 0.1 + 0.5  # all woke (a lost wake-up would hang)
+        assert early < 0.1
 
 
 def test_waiters_are_served_in_order_and_cancellation_frees_the_slot() -> None:
