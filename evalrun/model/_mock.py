@@ -111,8 +111,9 @@ class _Clock:
     """Wake-ups for simulated calls: callers due in the same millisecond share one timer.
 
     A timer per call costs the event loop (uvloop) about 5 µs to create, start and fire:
-    with a thousand calls in flight, a sixth of the engine's cost per sample. Waking in
-    1 ms ticks is the loop's own timer resolution, so no call wakes later than it would.
+    with a thousand calls in flight, a sixth of the engine's cost per sample. A call
+    wakes on the first tick at or after its latency: never early, at most 1 ms late
+    (uvloop's own timer resolution).
     """
 
     def __init__(self) -> None:
