@@ -112,8 +112,9 @@ class _Clock:
 
     A timer per call costs the event loop (uvloop) about 5 µs to create, start and fire:
     with a thousand calls in flight, a sixth of the engine's cost per sample. A call
-    wakes on the first tick at or after its latency: never early, at most 1 ms late
-    (uvloop's own timer resolution).
+    wakes on the first tick at or after its latency by the loop's clock, which is as
+    close as the loop's own sleep gets: uvloop keeps time and timers in whole (possibly
+    coarse) milliseconds, so there a call may wake up to a couple of milliseconds early.
     """
 
     def __init__(self) -> None:
