@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, Protocol
 
@@ -126,13 +126,24 @@ class BufferedWriter:
             self._disk.submit(self._write_chunk, self._lines)
             self._lines = self._new_chunk()
 
-    def _take_rest(self) -> Lines:
-        """At close: wait for the disk thread, and take what is still buffered."""
+    def close(
+        self,
+        status: str,
+        results: dict[str, Any] | None,
+        stats: dict[str, Any],
+        error: dict[str, Any] | None,
+    ) -> None:
+        """Wait for the disk thread, then write what is still buffered and the outcome."""
         self._disk.close()
         rest, self._lines = self._lines, self._new_chunk()
-        return rest
+        summary = {"status": status, "results": results, "stats": stats, "error": error}
+        self._finish(rest, summary)
 
     def _write_chunk(self, lines: Lines) -> None:
+        raise NotImplementedError
+
+    def _finish(self, rest: Lines, summary: dict[str, Any]) -> None:
+        """Write the last lines (`rest` may be empty) and the summary; close the file."""
         raise NotImplementedError
 
 
@@ -158,3 +169,11 @@ def parse_line(line: bytes) -> dict[str, Any] | None:
     except orjson.JSONDecodeError:
         return None
     return value if isinstance(value, dict) else None
+
+
+def parse_lines(lines: Iterable[bytes]) -> Iterator[tuple[bytes, dict[str, Any]]]:
+    """Each line that holds a JSON object, with the object; a damaged or cut line is skipped."""
+    for line in lines:
+        value = parse_line(line)
+        if value is not None:
+            yield line, value

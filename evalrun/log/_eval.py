@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from evalrun.errors import InputError, Location
-from evalrun.log._base import BufferedWriter, Lines, dumps, parse_line
+from evalrun.log._base import BufferedWriter, Lines, dumps, parse_line, parse_lines
 from evalrun.log._schema import LOG_VERSION
 
 DATASET_CHUNK = 10_000
@@ -61,23 +61,13 @@ class EvalLogWriter(BufferedWriter):
         if checkpoint:
             self._checkpoint()
 
-    def close(
-        self,
-        status: str,
-        results: dict[str, Any] | None,
-        stats: dict[str, Any],
-        error: dict[str, Any] | None,
-    ) -> None:
-        rest = self._take_rest()
+    def _finish(self, rest: Lines, summary: dict[str, Any]) -> None:
         if rest.count:  # the last chunk, the summary and the directory: one write, one fsync
             self._write_chunk(rest, checkpoint=False)
-        summary = {"status": status, "results": results, "stats": stats, "error": error}
         self._zip.writestr("summary.json", dumps(summary))
         self._checkpoint()
-        fp, self._zip.fp = (
-            self._zip.fp,
-            None,
-        )  # written and synced: nothing left for ZipFile.close()
+        # written and synced: nothing is left for ZipFile.close() to do
+        fp, self._zip.fp = self._zip.fp, None
         assert fp is not None
         fp.close()
 
@@ -142,16 +132,10 @@ class EvalLogReader:
                 yield from data.splitlines()
 
     def iter_dataset(self) -> Iterator[dict[str, Any]]:
-        for line in self._lines("dataset/"):
-            row = parse_line(line)
-            if row is not None:
-                yield row
+        return (row for _, row in parse_lines(self._lines("dataset/")))
 
     def iter_samples_raw(self) -> Iterator[tuple[bytes, dict[str, Any]]]:
-        for line in self._lines("samples/"):
-            sample = parse_line(line)
-            if sample is not None:
-                yield line, sample
+        return parse_lines(self._lines("samples/"))
 
     def count_samples(self) -> int:
         if self._zip is not None:

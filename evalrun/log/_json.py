@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from evalrun.errors import InputError, Location
-from evalrun.log._base import BufferedWriter, Lines, dumps, parse_line
+from evalrun.log._base import BufferedWriter, Lines, dumps, parse_line, parse_lines
 from evalrun.log._schema import LOG_VERSION
 
 _SUMMARY_KEYS = ("status", "results", "stats", "error")
@@ -65,20 +65,10 @@ class JsonLogWriter(BufferedWriter):
         else:
             self._file.write(lines.data)
 
-    def close(
-        self,
-        status: str,
-        results: dict[str, Any] | None,
-        stats: dict[str, Any],
-        error: dict[str, Any] | None,
-    ) -> None:
-        rest = self._take_rest()
+    def _finish(self, rest: Lines, summary: dict[str, Any]) -> None:
         if rest.count:
             self._append(rest)
-        values = (status, results, stats, error)
-        tail = b",\n".join(
-            b'"%s": %s' % (k.encode(), dumps(v)) for k, v in zip(_SUMMARY_KEYS, values, strict=True)
-        )
+        tail = b",\n".join(b'"%s": %s' % (k.encode(), dumps(v)) for k, v in summary.items())
         self._file.write(b"\n],\n" + tail + b"}\n")
         self._sync()
         self._file.close()
@@ -136,16 +126,10 @@ class JsonLogReader:
                 yield line.rstrip(b"\n").rstrip(b",")
 
     def iter_dataset(self) -> Iterator[dict[str, Any]]:
-        for line in self._section(b'"dataset": ['):
-            row = parse_line(line)
-            if row is not None:
-                yield row
+        return (row for _, row in parse_lines(self._section(b'"dataset": [')))
 
     def iter_samples_raw(self) -> Iterator[tuple[bytes, dict[str, Any]]]:
-        for line in self._section(b'"samples": ['):
-            sample = parse_line(line)
-            if sample is not None:  # a line cut short is not a sample
-                yield line, sample
+        return parse_lines(self._section(b'"samples": ['))  # a line cut short is no sample
 
     def count_samples(self) -> int:
         return sum(1 for _ in self.iter_samples_raw())
