@@ -18,6 +18,7 @@ import re
 from typing import Any
 
 from evalrun.errors import InputError, ModelError
+from evalrun.model._estimate import prices_for
 from evalrun.model._request import ModelRequest
 from evalrun.model._types import ModelOutput, Usage
 from evalrun.secrets import read_key, scrub
@@ -49,7 +50,7 @@ class LiteLLM:
     default_max_retries = 5
 
     def __init__(self, name: str, args: dict[str, Any]) -> None:
-        prefix, _, model = name.partition("/")
+        prefix = name.partition("/")[0]
         if "api_key" in args:
             raise InputError(
                 f"model `{name}`: API keys come from the environment; set `api_key_env` to the "
@@ -63,7 +64,7 @@ class LiteLLM:
                 f"model `{name}`: environment variable `{self._key_env}` (its API key) is not set"
             )
         self.default_max_connections = int(args.get("max_connections") or 10)
-        self._prices = _prices(name, args.get("prices"))
+        _check_prices(name, args.get("prices"))
         self._options = {k: v for k, v in args.items() if k not in _OURS}
         litellm = load_litellm()
         if prefix == "openai-compatible":
@@ -79,9 +80,8 @@ class LiteLLM:
                     f"model `{name}`: unknown provider `{prefix}` (litellm knows: openai, anthropic, ...)"
                 )
             self._target = name
-        self._price_map = (
-            litellm.model_cost.get(self._target) or litellm.model_cost.get(model) or {}
-        )
+        #: (input, output) USD per million tokens: the model's settings, else litellm's map
+        self._prices = prices_for(name, args)
 
     def endpoint(self) -> str:
         return f"{self._target}@{self.base_url or 'default'}"
@@ -139,13 +139,9 @@ class LiteLLM:
         )
 
     def _cost(self, input_tokens: int, output_tokens: int) -> float | None:
-        if self._prices is not None:
-            return (input_tokens * self._prices[0] + output_tokens * self._prices[1]) / 1_000_000
-        per_in = self._price_map.get("input_cost_per_token")
-        per_out = self._price_map.get("output_cost_per_token")
-        if per_in is None or per_out is None:
+        if self._prices is None:
             return None
-        return input_tokens * per_in + output_tokens * per_out
+        return (input_tokens * self._prices[0] + output_tokens * self._prices[1]) / 1_000_000
 
     def _error(self, exc: Exception) -> ModelError:
         kind = type(exc).__name__
@@ -233,12 +229,12 @@ def _settings(request: ModelRequest) -> dict[str, Any]:
     return out
 
 
-def _prices(name: str, prices: Any) -> tuple[float, float] | None:
+def _check_prices(name: str, prices: Any) -> None:
     """`prices: {input: 2.5, output: 10}` in dollars per million tokens."""
     if prices is None:
-        return None
+        return
     try:
-        return float(prices["input"]), float(prices["output"])
+        float(prices["input"]), float(prices["output"])
     except (TypeError, KeyError, ValueError):
         raise InputError(
             f"model `{name}`: prices must be {{input: USD per million, output: USD per million}}"
