@@ -92,7 +92,7 @@ def plan_eval(tasks: TaskPaths, config: RunConfig | None = None) -> builtins.lis
 
 def _plan(tasks: TaskPaths, run: RunConfig) -> tuple[builtins.list[Unit], ModelPool]:
     """The units and the pool that will run them; every model is made once, here."""
-    aliases = load_aliases(models_file_path(run.models))
+    aliases = _aliases(run)
     units = plan(load_tasks(tasks, run), run, aliases)
     pool = _pool(run, aliases)
     for unit in units:
@@ -149,7 +149,7 @@ def eval_retry(
     control = RunControl()
     finished: builtins.list[EvalResult] = []
     for unit, run in zip(units, runs, strict=True):
-        pool = _pool(run, load_aliases(models_file_path(run.models)))
+        pool = _pool(run, _aliases(run))
         finished.extend(_run([unit], run, pool, reporter, control, handle_signals))
     done = iter(finished)
     return [r if r is not None else next(done) for r in results]
@@ -262,6 +262,11 @@ def _backend_options() -> dict[str, Any]:
     except ImportError:
         return {}
     return {"use_uvloop": True}
+
+
+def _aliases(run: RunConfig) -> dict[str, tuple[str, dict[str, Any]]]:
+    """The model aliases of the run's models file (none without one)."""
+    return load_aliases(models_file_path(run.models))
 
 
 def _pool(run: RunConfig, aliases: dict[str, tuple[str, dict[str, Any]]]) -> ModelPool:

@@ -96,9 +96,8 @@ class PlainReporter(_Counting):
 
     def unit_started(self, unit: Unit, log_path: Path) -> None:
         super().unit_started(unit, log_path)
-        self._print(
-            f"start  {unit.task.name} x {unit.model}: {unit.total} sample-epochs -> {log_path}"
-        )
+        label = self.units[id(unit)].label
+        self._print(f"start  {label}: {unit.total} sample-epochs -> {log_path}")
 
     def unit_finished(self, unit: Unit, result: EvalResult) -> None:
         super().unit_finished(unit, result)
