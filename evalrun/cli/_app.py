@@ -60,6 +60,14 @@ def guarded(command: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
+def stdout_console(width: int = 160) -> Any:
+    """A rich console for standard output: the terminal's width, or `width` when piped
+    (so tables in CI logs and files are not squeezed to 80 columns)."""
+    from rich.console import Console
+
+    return Console(width=None if sys.stdout.isatty() else width)
+
+
 def main() -> None:
     from evalrun.cli import _eval, _log, _preview  # noqa: F401  (register the commands)
 

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from evalrun.cli import _options as o
-from evalrun.cli._app import EXIT_FAILED, EXIT_OK, app, guarded
+from evalrun.cli._app import EXIT_FAILED, EXIT_OK, app, guarded, stdout_console
 
 if TYPE_CHECKING:
     from evalrun.engine import EvalResult
@@ -140,11 +140,9 @@ def eval_retry_command(
 
 def _finish(results: list[EvalResult]) -> None:
     """Print the results table, the logs and how to finish what did not finish."""
-    from rich.console import Console
-
     from evalrun.display import results_table, threshold_lines
 
-    console = Console(width=None if sys.stdout.isatty() else 160)
+    console = stdout_console()
     console.print(results_table(results))
     for line in threshold_lines(results):
         console.print(line, highlight=False)

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 import typer
 
-from evalrun.cli._app import app, guarded
+from evalrun.cli._app import app, guarded, stdout_console
 
 log_app = typer.Typer(help="List, show and dump logs.", no_args_is_help=True)
 app.add_typer(log_app, name="log")
@@ -27,7 +27,6 @@ def log_list(
     """Logs in a folder, newest first: task, model, status, samples done, score, time."""
     import os
 
-    from rich.console import Console
     from rich.table import Table
 
     from evalrun.errors import InputError
@@ -76,7 +75,7 @@ def log_list(
             "-" if row["duration"] is None else f"{row['duration']:.1f}s",
             Path(str(row["path"])).name,
         )
-    Console(width=None if sys.stdout.isatty() else 200).print(table)
+    stdout_console(200).print(table)
 
 
 def _headline(summary: object) -> tuple[str, float] | None:
@@ -95,15 +94,13 @@ def _headline(summary: object) -> tuple[str, float] | None:
 @guarded
 def log_show(log: Annotated[Path, typer.Argument(help="A .eval or .json log.")]) -> None:
     """A log's summary and results table."""
-    from rich.console import Console
-
     from evalrun.api import result_from_summary
     from evalrun.display import results_table, threshold_lines
     from evalrun.log import read_summary
 
     summary = read_summary(log)
     header = summary.header
-    console = Console(width=None if sys.stdout.isatty() else 160)
+    console = stdout_console()
     console.print(
         f"task:    {header.task} (eval {header.eval_id or header.run_id})", highlight=False
     )

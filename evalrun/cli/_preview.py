@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
 from evalrun.cli import _options as o
-from evalrun.cli._app import app, guarded
+from evalrun.cli._app import app, guarded, stdout_console
 
 
 def _units(tasks: list[str], options: dict[str, Any]) -> Any:
@@ -71,7 +70,6 @@ def estimate_command(
 ) -> None:
     """Tokens and cost of a run, as a range, without calling a model."""
     options = {k: v for k, v in locals().items() if k not in ("tasks", "max_tokens")}
-    from rich.console import Console
     from rich.table import Table
 
     from evalrun.engine._preview import estimate
@@ -100,7 +98,7 @@ def estimate_command(
             f"{sum(r.output_low for r in rows):,} - {sum(r.output_high for r in rows):,}",
             money(sum(r.cost_low or 0 for r in rows), sum(r.cost_high or 0 for r in rows)) if known else "unknown",
         )  # fmt: skip
-    Console(width=None if sys.stdout.isatty() else 160).print(table)
+    stdout_console().print(table)
 
 
 cache_app = typer.Typer(help="The response cache (--cache).", no_args_is_help=True)
