@@ -82,6 +82,12 @@ def logs_in(folder: Path) -> list[Path]:
     return sorted([*folder.glob("*.eval"), *folder.glob("*.json")])
 
 
+def clear_logs(folder: Path) -> None:
+    """Remove the logs in `folder`, so that the next run's log is its only one."""
+    for path in logs_in(folder):
+        path.unlink()
+
+
 def raw_log(path: Path) -> dict[str, Any]:
     """A log (either format) as the plain dicts it holds, checked against the schema."""
     from evalrun.log import open_log, read_log

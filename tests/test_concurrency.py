@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from conftest import logs_in, only_log, raw_log, write_jsonl
+from conftest import clear_logs, logs_in, only_log, raw_log, write_jsonl
 
 
 def overlap(samples: list[dict]) -> int:
@@ -33,8 +33,7 @@ def test_max_samples_and_max_connections(evalrun, write, tmp_path: Path) -> None
     log = only_log(tmp_path / "logs")
     assert overlap(log["samples"]) == 3
     assert log["stats"]["duration"] >= 0.2 * 12 / 3 - 0.05
-    for f in logs_in(tmp_path / "logs"):
-        f.unlink()
+    clear_logs(tmp_path / "logs")
     # samples in flight default to the connection limit
     assert (
         evalrun(
@@ -69,8 +68,7 @@ def test_max_tasks_runs_units_side_by_side(evalrun, write, tmp_path: Path) -> No
     ]  # fmt: skip
     all_samples = [s for log in logs for s in log["samples"]]
     assert overlap(all_samples) == 16  # four units of four samples, all at once
-    for f in logs_in(tmp_path / "logs"):
-        f.unlink()
+    clear_logs(tmp_path / "logs")
     assert evalrun(*args, "--max-tasks", "1").code == 0
     all_samples = [s for p in logs_in(tmp_path / "logs") for s in raw_log(p)["samples"]]
     assert overlap(all_samples) == 4  # one unit at a time

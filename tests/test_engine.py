@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from conftest import TASKS, logs_in, metric, only_log, raw_log, write_jsonl
+from conftest import TASKS, clear_logs, logs_in, metric, only_log, raw_log, write_jsonl
 
 
 def test_retry_on_error_retries_at_the_back_and_keeps_earlier_errors(
@@ -17,8 +17,7 @@ def test_retry_on_error_retries_at_the_back_and_keeps_earlier_errors(
     args = ["-m", "mockllm/echo", "-M", "error_rate=0.3", "-M", "seed=2", "--max-samples", "1"]
     # without retries the first error fails the task (fail_on_error defaults to true)
     assert evalrun("eval", str(task), *args).code == 1
-    for old in logs_in(tmp_path / "logs"):
-        old.unlink()
+    clear_logs(tmp_path / "logs")
     result = evalrun("eval", str(task), *args, "--retry-on-error", "5")
     assert result.code == 0, result.output
     log = only_log(tmp_path / "logs")

@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import logs_in, only_log, write_jsonl
+from conftest import clear_logs, only_log, write_jsonl
 
 MOCK = ["-m", "mockllm/model", "-M", "error_rate=0.3", "-M", "seed=3", "--max-samples", "4"]
 
@@ -24,8 +24,7 @@ def task(write, tmp_path: Path) -> Path:
 
 
 def run(evalrun, task: Path, tmp_path: Path, *options: str) -> tuple[int, dict, str]:
-    for old in logs_in(tmp_path / "logs"):
-        old.unlink()
+    clear_logs(tmp_path / "logs")
     result = evalrun("eval", str(task), *MOCK, *options)
     return result.code, only_log(tmp_path / "logs"), result.output
 
@@ -52,8 +51,7 @@ def test_false_never_fails(evalrun, task: Path, tmp_path: Path) -> None:
 def test_errors_are_deterministic_under_concurrency(evalrun, task: Path, tmp_path: Path) -> None:
     failed = []
     for max_samples in ("1", "40"):
-        for old in logs_in(tmp_path / "logs"):
-            old.unlink()
+        clear_logs(tmp_path / "logs")
         assert (
             evalrun(
                 "eval", str(task), *MOCK, "--no-fail-on-error", "--max-samples", max_samples

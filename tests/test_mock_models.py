@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from conftest import logs_in, only_log, write_jsonl
+from conftest import clear_logs, only_log, write_jsonl
 
 
 def test_default_echo_and_responses(evalrun, write, tmp_path: Path) -> None:
@@ -25,8 +25,7 @@ def test_default_echo_and_responses(evalrun, write, tmp_path: Path) -> None:
         ("mockllm/echo", []),
         ("mockllm/model", ["-M", "responses=r.jsonl"]),
     ):
-        for old in logs_in(tmp_path / "logs"):
-            old.unlink()
+        clear_logs(tmp_path / "logs")
         assert evalrun("eval", str(task), "-m", model, *args).code == 0
         log = only_log(tmp_path / "logs")
         outputs[(model, bool(args))] = {s["id"]: s["output"]["completion"] for s in log["samples"]}

@@ -7,7 +7,7 @@ import time
 from pathlib import Path
 
 import anyio
-from conftest import logs_in, raw_log, run_evalrun, write_jsonl
+from conftest import clear_logs, logs_in, raw_log, run_evalrun, write_jsonl
 
 from evalrun.model import ChatMessage, ModelPool
 from evalrun.model._limit import ConnectionLimit
@@ -97,8 +97,7 @@ def test_cache_hits_and_expiry(tmp_path: Path) -> None:
     cache = tmp_path / "cache"
 
     def run(*options: str) -> dict:
-        for old in logs_in(tmp_path / "logs"):
-            old.unlink()
+        clear_logs(tmp_path / "logs")
         args = ["eval", str(task), "-m", "mockllm/echo", "--cache", "--cache-dir", str(cache)]
         result = run_evalrun(*args, "--log-dir", str(tmp_path / "logs"), *options)
         assert result.code == 0, result.output

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import logs_in, metric, only_log, raw_log, write_jsonl
+from conftest import clear_logs, logs_in, metric, only_log, raw_log, write_jsonl
 
 ROWS = [
     {"id": "a", "question": "What is 2+3?", "answer": "5", "topic": "add"},
@@ -70,8 +70,7 @@ def test_args_reach_templates_and_T_overrides(evalrun, write, tmp_path: Path) ->
     assert evalrun("eval", str(task), "-m", "mockllm/echo").code == 0
     log = only_log(tmp_path / "logs")
     assert log["samples"][0]["output"]["completion"] == "2+2 | Answer briefly. | 2"
-    for f in logs_in(tmp_path / "logs"):
-        f.unlink()
+    clear_logs(tmp_path / "logs")
     assert (
         evalrun(
             "eval", str(task), "-m", "mockllm/echo", "-T", "instruction=Show work.", "-T", "n=41"
@@ -175,8 +174,7 @@ def test_shuffle_with_seed_is_reproducible(evalrun, write, tmp_path: Path) -> No
     for _ in range(2):
         assert evalrun("eval", str(task), "-m", "mockllm/model").code == 0
         orders.append([d["id"] for d in only_log(tmp_path / "logs")["dataset"]])
-        for f in logs_in(tmp_path / "logs"):
-            f.unlink()
+        clear_logs(tmp_path / "logs")
     assert orders[0] == orders[1]
     assert orders[0] != list(range(1, 21)) and sorted(orders[0]) == list(range(1, 21))
     assert evalrun("eval", str(task), "-m", "mockllm/model", "--limit", "3").code == 0
@@ -195,8 +193,7 @@ def test_limit_range_and_sample_id(evalrun, write, tmp_path: Path) -> None:
     task = write("t.yaml", "dataset: {path: d.jsonl}\n")
     assert evalrun("eval", str(task), "-m", "mockllm/model", "--limit", "3-5").code == 0
     assert [s["id"] for s in only_log(tmp_path / "logs")["dataset"]] == ["s3", "s4", "s5"]
-    for f in logs_in(tmp_path / "logs"):
-        f.unlink()
+    clear_logs(tmp_path / "logs")
     assert evalrun("eval", str(task), "-m", "mockllm/model", "--sample-id", "s9,s2").code == 0
     log = only_log(tmp_path / "logs")
     assert sorted(s["id"] for s in log["samples"]) == ["s2", "s9"]
@@ -405,8 +402,7 @@ def test_epochs_shorthand_and_cli_override(evalrun, write, tmp_path: Path) -> No
     task = write("t.yaml", "dataset: {path: d.jsonl}\nepochs: 3\nscorer: [exact]\n")
     assert evalrun("eval", str(task), "-m", "mockllm/model").code == 0
     assert sorted(s["epoch"] for s in only_log(tmp_path / "logs")["samples"]) == [1, 2, 3]
-    for f in logs_in(tmp_path / "logs"):
-        f.unlink()
+    clear_logs(tmp_path / "logs")
     assert (
         evalrun(
             "eval", str(task), "-m", "mockllm/model", "--epochs", "2", "--epochs-reducer", "max"
@@ -423,12 +419,10 @@ def test_model_env_and_cli_precedence(evalrun, write, tmp_path: Path) -> None:
     task = write("t.yaml", "dataset: {path: d.jsonl}\nmodel: mockllm/echo\n")
     assert evalrun("eval", str(task)).code == 0
     assert only_log(tmp_path / "logs")["samples"][0]["output"]["completion"] == "hello"
-    for f in logs_in(tmp_path / "logs"):
-        f.unlink()
+    clear_logs(tmp_path / "logs")
     assert evalrun("eval", str(task), env={"EVALRUN_MODEL": "mockllm/model"}).code == 0
     assert only_log(tmp_path / "logs")["header"]["model"] == "mockllm/model"
-    for f in logs_in(tmp_path / "logs"):
-        f.unlink()
+    clear_logs(tmp_path / "logs")
     assert (
         evalrun(
             "eval", str(task), "-m", "mockllm/other", env={"EVALRUN_MODEL": "mockllm/model"}
