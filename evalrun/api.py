@@ -18,12 +18,20 @@ import anyio
 from pydantic import ValidationError
 
 from evalrun.config import RunConfig, normalize_options
-from evalrun.dataset import Sample
+from evalrun.dataset import Sample, select
 from evalrun.engine import EvalResult, NullReporter, Reporter, RunControl, Unit, plan, run_units
-from evalrun.errors import InputError, Location
-from evalrun.log import LogSummary, open_log, read_summary
+from evalrun.errors import InputError, Location, unwrap
+from evalrun.log import LogSummary, check_dataset, dataset_digest, read_summary, resume_chain
 from evalrun.model import ModelPool, ResponseCache
-from evalrun.spec import Task, TaskSpec, build, build_source, read_task_files, resolve
+from evalrun.spec import (
+    Task,
+    TaskSpec,
+    build,
+    build_source,
+    load_samples,
+    read_task_files,
+    resolve,
+)
 from evalrun.spec._models import load_aliases, models_file_path
 
 #: files, folders or globs naming task files
@@ -39,7 +47,10 @@ def make_config(config: RunConfig | None = None, **options: Any) -> RunConfig:
         return RunConfig.model_validate({**base, **options})
     except ValidationError as exc:
         first = exc.errors(include_url=False)[0]
-        option = "--" + "-".join(str(p) for p in first["loc"][:1]).replace("_", "-")
+        names = [str(p) for p in first["loc"]]
+        if names[:1] == ["generate"] and len(names) > 1:  # flat on the command line
+            names = names[1:]
+        option = "--" + names[0].replace("_", "-") if names else "options"
         message = str(first["msg"]).removeprefix("Value error, ")
         raise InputError(f"{option}: {message}") from None
 
@@ -86,18 +97,23 @@ def load_tasks(tasks: TaskPaths, config: RunConfig | None = None) -> builtins.li
 
 
 def plan_eval(tasks: TaskPaths, config: RunConfig | None = None) -> builtins.list[Unit]:
-    """Load tasks and plan the task x model units, checking that every model can be made."""
-    return _plan(tasks, config or RunConfig())[0]
-
-
-def _plan(tasks: TaskPaths, run: RunConfig) -> tuple[builtins.list[Unit], ModelPool]:
-    """The units and the pool that will run them; every model is made once, here."""
+    """Load tasks and plan the task x model units, checking that every model can be made
+    (not that it can be called: `prompts` and `estimate` need no API key)."""
+    run = config or RunConfig()
     aliases = _aliases(run)
     units = plan(load_tasks(tasks, run), run, aliases)
-    pool = _pool(run, aliases)
+    _models(units, _pool(run, aliases), ready=False)
+    return units
+
+
+def _models(units: builtins.list[Unit], pool: ModelPool, *, ready: bool = True) -> ModelPool:
+    """Make every model of `units` once, in `pool`, before anything runs; with `ready`,
+    check each can be called (its API key is set): a `SetupError` otherwise."""
     for unit in units:
-        pool.get(unit.provider_model, unit.model_args)
-    return units, pool
+        model = pool.get(unit.provider_model, unit.model_args)
+        if ready:
+            model.provider.ready()
+    return pool
 
 
 def eval(
@@ -114,10 +130,12 @@ def eval(
     with status `cancelled` and keeps the samples that finished.
     """
     run = make_config(config, **options)
-    units, pool = _plan(tasks, run)
+    aliases = _aliases(run)
+    units = plan(load_tasks(tasks, run), run, aliases)
+    pool = _models(units, _pool(run, aliases))
     if run.dry_run:
         return [EvalResult(u.task.name, u.model, "planned", Path(), u.total) for u in units]
-    return _run(units, run, pool, reporter, RunControl(), handle_signals)
+    return _run(units, pool, reporter, RunControl(), handle_signals, run.max_tasks)
 
 
 def eval_retry(
@@ -128,69 +146,102 @@ def eval_retry(
     **overrides: Any,
 ) -> builtins.list[EvalResult]:
     """Finish runs from their logs alone: reuse every sample that finished without error,
-    run the errored, cancelled and missing ones, and write a new, complete log.
+    run the errored, cancelled, missing and unreadable (damaged) ones, and write a new,
+    complete log.
 
-    `overrides` (RunConfig fields) replace the stored run options and are recorded.
-    A log that is already complete and successful is returned as is, not re-run.
+    `overrides` (RunConfig fields) replace the stored run options and are recorded;
+    `model_args` and `model_base_url` replace the stored model arguments (a responses
+    file or a server that moved). A log that is already complete, successful and whole
+    is returned as is, not re-run. Several logs run as one set: `max_tasks` at a time,
+    sharing connection limits per endpoint.
     """
     results: builtins.list[EvalResult | None] = []
     units: builtins.list[Unit] = []
-    runs: builtins.list[RunConfig] = []
     for path in map(Path, logs):
         summary = read_summary(path)
-        if summary.status == "success" and summary.results and summary.results.errored_samples == 0:
-            results.append(result_from_summary(summary))
-            continue
-        unit, run = _resume_unit(summary, overrides)
-        units.append(unit)
-        runs.append(run)
+        if _successful(summary):  # then read it whole: a damaged log has samples to run again
+            summary = read_summary(path, verify=True)
+            if not summary.damaged:
+                results.append(result_from_summary(summary))
+                continue
+        units.append(_resume_unit(summary, overrides))
         results.append(None)
-    # each resumed unit keeps its own stored run config, so they run one after another
-    control = RunControl()
-    finished: builtins.list[EvalResult] = []
-    for unit, run in zip(units, runs, strict=True):
-        pool = _pool(run, _aliases(run))
-        finished.extend(_run([unit], run, pool, reporter, control, handle_signals))
-    done = iter(finished)
-    return [r if r is not None else next(done) for r in results]
+    if not units:
+        return [r for r in results if r is not None]
+    # one set: the first log's options (with the overrides) for what the units share
+    shared = units[0].config
+    pool = _models(units, _pool(shared, _aliases(shared)))
+    finished = iter(_run(units, pool, reporter, RunControl(), handle_signals, shared.max_tasks))
+    return [r if r is not None else next(finished) for r in results]
 
 
-def _resume_unit(summary: LogSummary, overrides: dict[str, Any]) -> tuple[Unit, RunConfig]:
-    """The unit and run config of a log, with the command line's overrides applied."""
+def _successful(summary: LogSummary) -> bool:
+    """Finished successfully with no sample errored, as its summary says."""
+    results = summary.results
+    return summary.status == "success" and results is not None and results.errored_samples == 0
+
+
+def _resume_unit(summary: LogSummary, overrides: dict[str, Any]) -> Unit:
+    """The unit of a log, with the command line's overrides applied."""
     header = summary.header
+    given = normalize_options(overrides)
+    model_args = {k: v for k, v in header.model_args.items() if v != "***"}
+    model_args.update(given.get("model_args") or {})
+    if given.get("model_base_url"):
+        model_args["base_url"] = given["model_base_url"]
     stored = merge_options(header.run_config, {"log_dir": str(summary.path.parent)})
-    run = make_config(None, **merge_options(stored, overrides))
+    run = make_config(None, **merge_options(stored, given))
     spec = resolve(
         TaskSpec.model_validate(header.task_spec),
-        make_config(None, **_task_overrides(overrides)),
+        make_config(None, **_task_overrides(given)),
         _nowhere,
     )
-    reader = open_log(summary.path)
-    try:
-        samples = [Sample.from_dict(row) for row in reader.iter_dataset()]
-    finally:
-        reader.close()
-    if not samples:
-        raise InputError("the log holds no dataset to resume from", Location(summary.path))
+    samples = _resume_dataset(summary, spec, run)
     task = build(
         spec,
         base_dir=Path(header.base_dir),
         file=Path(header.task_file) if header.task_file else None,
         samples=samples,
     )
-    model_args = {k: v for k, v in header.model_args.items() if v != "***"}
-    unit = Unit(
+    return Unit(
         task,
         header.model,
         model_args,
         samples,
         spec.epochs.count,
+        config=run,
         provider_model=header.provider_model or header.model,
         eval_id=header.eval_id or header.run_id,
         previous=summary.path,
         retries=header.retries + 1,
     )
-    return unit, run
+
+
+def _resume_dataset(summary: LogSummary, spec: TaskSpec, run: RunConfig) -> builtins.list[Sample]:
+    """The dataset a resumed run must run, whole: the log's own; else, when the log was
+    cut or damaged while its dataset was written, the same rows from the log it
+    continued or from the task's data file, checked against the digest in the header."""
+    header = summary.header
+    for path, reader in resume_chain(summary.path):
+        earlier = reader.header()
+        if path != summary.path and earlier.get("dataset_digest") != header.dataset_digest:
+            continue
+        rows = check_dataset(reader, header, keep=True)
+        if rows is not None:
+            return [Sample.from_dict(row) for row in rows]
+    if header.dataset_digest:
+        try:
+            loaded = load_samples(spec, Path(header.base_dir), _nowhere)
+            samples = select(loaded, run.limit, run.sample_id)
+        except InputError:
+            samples = []
+        if dataset_digest(s.to_dict() for s in samples) == header.dataset_digest:
+            return samples
+    raise InputError(
+        f"cannot resume: the log's dataset is incomplete ({header.samples} rows expected) and "
+        "the task's data file is gone or has changed since; run the task again with evalrun eval",
+        Location(summary.path),
+    )
 
 
 #: options that change the task itself, applied to the stored (already resolved) spec
@@ -234,24 +285,27 @@ def result_from_summary(summary: LogSummary) -> EvalResult:
 
 def _run(
     units: builtins.list[Unit],
-    run: RunConfig,
     pool: ModelPool,
     reporter: Reporter | None,
     control: RunControl,
     handle_signals: bool,
+    max_tasks: int,
 ) -> builtins.list[EvalResult]:
-    return anyio.run(
-        partial(
-            run_units,
-            units,
-            run,
-            pool,
-            reporter or NullReporter(),
-            control,
-            handle_signals=handle_signals,
-        ),
-        backend_options=_backend_options(),
-    )
+    try:
+        return anyio.run(
+            partial(
+                run_units,
+                units,
+                pool,
+                reporter or NullReporter(),
+                control,
+                max_tasks=max_tasks,
+                handle_signals=handle_signals,
+            ),
+            backend_options=_backend_options(),
+        )
+    except BaseExceptionGroup as group:  # callers get the error itself, not its task group
+        raise unwrap(group) from None
 
 
 def _backend_options() -> dict[str, Any]:

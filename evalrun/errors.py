@@ -1,13 +1,15 @@
 """Exceptions that cross layers.
 
-Two families matter to the command line: `InputError` (the user's file or option is
-wrong: exit status 2, one line, no traceback) and everything else.  Errors inside a
+Three families matter to the command line: `InputError` (the user's file or option is
+wrong: exit status 2, one line, no traceback), `SetupError` (the environment lacks
+something, such as an API key: exit status 1, one line) and everything else.  Errors inside a
 sample are data, not control flow: they are caught by the engine and recorded in the
 log (see `evalrun.engine`), so only the kinds the engine must tell apart live here.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -42,6 +44,11 @@ class InputError(EvalrunError):
         super().__init__(f"{location}: {message}" if location else message)
 
 
+class SetupError(EvalrunError):
+    """The environment cannot run this (an API key is not set). Printed as one line,
+    exit status 1: the input is fine, but nothing can run until the user fixes it."""
+
+
 class ModelError(EvalrunError):
     """A model call failed.
 
@@ -69,6 +76,25 @@ class ModelError(EvalrunError):
         #: the failed attempts before this one gave up (filled in by the retry loop)
         self.retry_log: list[dict[str, object]] = []
         super().__init__(message)
+
+
+def unwrap(error: BaseException) -> BaseException:
+    """The error an exception group stands for: its first evalrun error, else its first.
+
+    Task groups wrap whatever their tasks raise in an `ExceptionGroup`; the command line
+    and Python callers want the error itself (one line for an `InputError`, not a
+    hundred lines of nested group traceback).
+    """
+    leaves = list(_leaves(error))
+    return next((e for e in leaves if isinstance(e, EvalrunError)), leaves[0])
+
+
+def _leaves(error: BaseException) -> Iterator[BaseException]:
+    if isinstance(error, BaseExceptionGroup):
+        for inner in error.exceptions:
+            yield from _leaves(inner)
+    else:
+        yield error
 
 
 class LimitExceededError(EvalrunError):

@@ -1,27 +1,106 @@
 """Keeping API keys out of logs, caches and messages.
 
-Keys come only from the environment. Whatever reads one registers it here, and every
-error message or traceback that is about to be recorded or printed passes `scrub()`,
-which masks any registered key (providers sometimes echo part of a request back).
+evalrun knows every key a run can use, and registers each one here:
+- the variable a model's `api_key_env` names, or its provider's standard variable
+  (`OPENAI_API_KEY`, ...), which evalrun reads itself and passes to litellm;
+- for real providers, every secret-looking variable of the environment (`*_KEY`,
+  `*_TOKEN`, `*_SECRET`, ...), since litellm reads some credentials on its own (AWS
+  keys for Bedrock, a second variable name for the same provider).
+
+Everything recorded or printed then passes `scrub()` at a few choke points, whatever
+produced it: model output (`Model`), every line of a log (its encoder), error records,
+and the process's standard output and error (`scrub_output`, installed by the CLI).
 """
 
 from __future__ import annotations
 
 import os
+import re
+import sys
+from typing import Any, TextIO
 
 _KEYS: set[str] = set()
+#: (raw bytes, as JSON encodes them) of every key, for scrubbing encoded log lines
+_ENCODED: list[tuple[bytes, bytes]] = []
+
+#: names of environment variables that hold credentials
+_SECRET_NAME = re.compile(r"KEY|TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIAL", re.IGNORECASE)
+#: values shorter than this, from variables evalrun did not read as keys, are not masked
+#: (`MAX_TOKENS=512` is no secret, and masking `512` everywhere would garble logs)
+_MIN_GUESSED = 8
+
+MASK = "***"
 
 
 def read_key(variable: str) -> str | None:
     """The key in environment variable `variable`, remembered for scrubbing."""
     value = os.environ.get(variable)
     if value:
-        _KEYS.add(value)
+        remember(value)
     return value
 
 
+def remember(value: str) -> None:
+    """Mask `value` wherever evalrun writes or prints from now on."""
+    value = value.strip()
+    if value and value not in _KEYS:
+        import orjson  # the log's own encoder: a key is masked as the log spells it
+
+        _KEYS.add(value)
+        raw = value.encode()
+        _ENCODED.append((raw, orjson.dumps(value)[1:-1]))
+        _ENCODED.sort(key=lambda pair: -len(pair[0]))  # longest first: no key masks part of another
+
+
+def remember_environment() -> None:
+    """Register every secret-looking variable of the environment (for real providers)."""
+    for name, value in os.environ.items():
+        if _SECRET_NAME.search(name) and len(value.strip()) >= _MIN_GUESSED:
+            remember(value)
+
+
+def has_keys() -> bool:
+    return bool(_KEYS)
+
+
 def scrub(text: str) -> str:
-    for key in _KEYS:
+    """`text` with every registered key replaced by `***`."""
+    if not _KEYS:
+        return text
+    for raw, _ in _ENCODED:
+        key = raw.decode()
         if key in text:
-            text = text.replace(key, "***")
+            text = text.replace(key, MASK)
     return text
+
+
+def scrub_bytes(data: bytes) -> bytes:
+    """Encoded JSON with every registered key masked (raw, or as JSON escapes it)."""
+    for raw, encoded in _ENCODED:
+        if raw in data:
+            data = data.replace(raw, MASK.encode())
+        if encoded != raw and encoded in data:
+            data = data.replace(encoded, MASK.encode())
+    return data
+
+
+class _ScrubbedStream:
+    """A text stream that masks registered keys in everything written to it."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        self._stream.write(scrub(text) if _KEYS else text)
+        return len(text)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
+
+
+def scrub_output() -> None:
+    """Mask keys in everything this process prints (the CLI's last line of defence)."""
+    for name in ("stdout", "stderr"):
+        stream = getattr(sys, name)
+        if stream is not None and not isinstance(stream, _ScrubbedStream):
+            setattr(sys, name, _ScrubbedStream(stream))

@@ -92,15 +92,15 @@ def raw_log(path: Path) -> dict[str, Any]:
     """A log (either format) as the plain dicts it holds, checked against the schema."""
     from evalrun.log import open_log, read_log
 
-    read_log(path)  # validates
+    assert read_log(path).damage is None  # validates, and finds nothing unreadable
     reader = open_log(path)
     try:
-        header = reader.header()
+        header = dict(reader.header())
         return {
             "version": header.pop("version"),
             "header": header,
             "dataset": list(reader.iter_dataset()),
-            "samples": [sample for _, sample in reader.iter_samples_raw()],
+            "samples": [json.loads(raw) for raw, _ in reader.iter_samples()],
             **(reader.summary() or {"status": "started"}),
         }
     finally:

@@ -42,20 +42,30 @@ EXIT_OK, EXIT_FAILED, EXIT_INPUT = 0, 1, 2
 
 
 def guarded(command: F) -> F:
-    """Report the user's mistakes as one line with exit status 2, never a traceback."""
+    """Report the user's mistakes as one line with exit status 2 (a missing key: 1),
+    never a traceback.
+
+    Errors raised inside task groups arrive wrapped in exception groups; the error
+    they stand for is reported like any other.
+    """
 
     @wraps(command)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from evalrun.errors import InputError
+        from evalrun.errors import InputError, SetupError, unwrap
 
         try:
             return command(*args, **kwargs)
-        except InputError as exc:
-            print(str(exc), file=sys.stderr)
-            raise typer.Exit(EXIT_INPUT) from None
-        except KeyboardInterrupt:
-            print("interrupted", file=sys.stderr)
-            raise typer.Exit(EXIT_FAILED) from None
+        except BaseException as raised:
+            error = unwrap(raised)
+            if isinstance(error, KeyboardInterrupt):
+                print("interrupted", file=sys.stderr)
+                raise typer.Exit(EXIT_FAILED) from None
+            if isinstance(error, InputError | SetupError):
+                print(str(error), file=sys.stderr)
+                raise typer.Exit(
+                    EXIT_INPUT if isinstance(error, InputError) else EXIT_FAILED
+                ) from None
+            raise
 
     return wrapper  # type: ignore[return-value]
 
@@ -66,9 +76,3 @@ def stdout_console(width: int = 160) -> Any:
     from rich.console import Console
 
     return Console(width=None if sys.stdout.isatty() else width)
-
-
-def main() -> None:
-    from evalrun.cli import _eval, _log, _preview  # noqa: F401  (register the commands)
-
-    app()

@@ -102,6 +102,8 @@ def eval_command(
 @guarded
 def eval_retry_command(
     logs: Annotated[list[Path], typer.Argument(help="Logs to finish.", show_default=False)],
+    model_arg: o.ModelArg = None,
+    model_base_url: o.ModelBaseUrl = None,
     max_samples: o.MaxSamples = None,
     max_tasks: o.MaxTasks = None,
     max_connections: o.MaxConnections = None,
@@ -130,6 +132,8 @@ def eval_retry_command(
     options = o.collect_options(dict(locals()))
     from evalrun import api
 
+    if model_arg:
+        options["model_args"] = o.parse_pairs(None, model_arg, "-M")
     with _reporter(display) as reporter:
         results = api.eval_retry(logs, reporter=reporter, handle_signals=True, **options)
     for result, path in zip(results, logs, strict=True):

@@ -93,12 +93,12 @@ def _headline(summary: object) -> tuple[str, float] | None:
 @log_app.command("show")
 @guarded
 def log_show(log: Annotated[Path, typer.Argument(help="A .eval or .json log.")]) -> None:
-    """A log's summary and results table."""
+    """A log's summary and results table (every sample is read: damage is reported)."""
     from evalrun.api import result_from_summary
     from evalrun.display import results_table, threshold_lines
     from evalrun.log import read_summary
 
-    summary = read_summary(log)
+    summary = read_summary(log, verify=True)
     header = summary.header
     console = stdout_console()
     console.print(
@@ -114,6 +114,12 @@ def log_show(log: Annotated[Path, typer.Argument(help="A .eval or .json log.")])
         console.print(f"retry of: {header.retry_of}", highlight=False)
     if summary.error:
         console.print(f"error:   {summary.error.get('message')}", highlight=False)
+    if summary.damage:
+        console.print(
+            f"{summary.damage.describe()}; evalrun eval-retry {log} runs them again",
+            highlight=False,
+            soft_wrap=True,
+        )
     result = result_from_summary(summary)
     console.print(results_table([result]))
     for line in threshold_lines([result]):
@@ -128,26 +134,47 @@ def log_dump(
         bool, typer.Option("--header-only", help="Header and summary, no samples.")
     ] = False,
 ) -> None:
-    """The log as one JSON document on standard output (streamed: any size)."""
+    """The log as one JSON document on standard output (streamed: any size).
+
+    Only readable samples are written, each (id, epoch) once; a damaged log gets a
+    `damage` key and a warning on standard error.
+    """
     from evalrun.log import open_log
 
     reader = open_log(log)
     out = sys.stdout
     try:
-        header = reader.header()
+        header = dict(reader.header())
         version = header.pop("version", 0)
         summary = reader.summary() or {"status": "started"}
         out.write(f'{{"version": {version}, "header": {json.dumps(header)}')
         if not header_only:
             out.write(',\n"dataset": [')
-            for i, row in enumerate(reader.iter_dataset()):
-                out.write(("\n" if i == 0 else ",\n") + json.dumps(row))
+            rows = samples = 0
+            for rows, row in enumerate(reader.iter_dataset(), start=1):
+                out.write(("\n" if rows == 1 else ",\n") + json.dumps(row))
             out.write('\n],\n"samples": [')
-            for i, (raw, _) in enumerate(reader.iter_samples_raw()):
-                out.write(("\n" if i == 0 else ",\n") + raw.decode("utf-8"))
+            for samples, (raw, _) in enumerate(reader.iter_samples(), start=1):
+                out.write(("\n" if samples == 1 else ",\n") + raw.decode("utf-8"))
             out.write("\n]")
+            results = summary.get("results") or {}
+            reader.damage.settle(
+                rows=rows,
+                expected_rows=int(header.get("samples") or 0),
+                samples=samples,
+                expected=(results.get("completed_samples", 0) + results.get("errored_samples", 0))
+                if results
+                else None,
+            )
         for key, value in summary.items():
             out.write(f',\n"{key}": {json.dumps(value)}')
+        damage = reader.damage
+        if damage:
+            out.write(f',\n"damage": {json.dumps(damage.to_dict())}')
         out.write("}\n")
     finally:
         reader.close()
+    if damage:
+        print(f"{log}: {damage.describe()}", file=sys.stderr)
+    if damage.duplicates:
+        print(f"{log}: {damage.duplicates} repeated sample records left out", file=sys.stderr)

@@ -42,6 +42,9 @@ class _CaptureProvider:
     def cache_identity(self) -> dict[str, Any]:
         return {}
 
+    def ready(self) -> None:
+        pass
+
     async def generate(self, request: ModelRequest) -> ModelOutput:
         raise _Captured(request)
 

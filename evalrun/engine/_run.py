@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import gc
 import time
-import traceback
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -22,17 +21,18 @@ from typing import Any, Protocol
 
 import anyio
 
-from evalrun.config import RunConfig
 from evalrun.engine._control import RunControl
 from evalrun.engine._policy import ErrorPolicy
 from evalrun.engine._queue import SampleQueue
 from evalrun.engine._results import ScoreBook, check_thresholds
-from evalrun.engine._sample import run_sample
+from evalrun.engine._sample import encode_record, error_record, run_sample
 from evalrun.engine._unit import Unit
 from evalrun.engine._workers import WorkerPool
-from evalrun.log import LogWriter, open_log, open_writer
+from evalrun.errors import InputError, unwrap
+from evalrun.log import LogWriter, open_writer, prepare_log_dir, resume_chain
 from evalrun.model import ModelPool, Usage, enter_scope
 from evalrun.scorer import Score
+from evalrun.secrets import scrub
 
 FLUSH_INTERVAL = 0.5
 
@@ -81,20 +81,35 @@ class NullReporter:
 
 async def run_units(
     units: list[Unit],
-    run: RunConfig,
     pool: ModelPool,
     reporter: Reporter,
     control: RunControl | None = None,
     *,
+    max_tasks: int = 1,
     handle_signals: bool = False,
 ) -> list[EvalResult]:
+    """Run units, `max_tasks` at a time, each under its own run config, sharing `pool`
+    (one connection limit per endpoint across all of them).
+
+    A unit that cannot start (its log cannot be written) stops the run: the others are
+    cancelled, so they close their logs as such, and its `InputError` is raised then.
+    """
     control = control or RunControl()
+    for folder in dict.fromkeys(unit.config.log_path() for unit in units):
+        prepare_log_dir(folder)
     results: list[EvalResult | None] = [None] * len(units)
-    slots = anyio.Semaphore(run.max_tasks)
+    cannot_start: list[InputError] = []
+    slots = anyio.Semaphore(max_tasks)
 
     async def one(index: int, unit: Unit) -> None:
         async with slots:
-            results[index] = await run_unit(unit, run, pool, reporter, control)
+            if cannot_start:
+                return
+            try:
+                results[index] = await run_unit(unit, pool, reporter, control)
+            except InputError as error:
+                cannot_start.append(error)
+                control.cancel(f"another unit could not start: {error}")
 
     with _collect_on_a_timer():
         async with anyio.create_task_group() as outer:
@@ -104,6 +119,8 @@ async def run_units(
                 for index, unit in enumerate(units):
                     group.start_soon(one, index, unit)
             outer.cancel_scope.cancel()  # stop watching signals
+    if cannot_start:
+        raise cannot_start[0]
     return [r for r in results if r is not None]
 
 
@@ -151,13 +168,15 @@ class _UnitRun:
     def finish(
         self, sample: Any, epoch: int, record: dict[str, Any], scores: dict[str, Score] | None
     ) -> None:
-        self.writer.write_sample(record)
+        line, whole = encode_record(record)
+        if not whole:
+            scores = None  # logged as an error instead: eval-retry runs it again
+        self.writer.write_raw(line)
         self.record(sample.id, epoch, record["usage"], scores)
         error = record["error"]
         if error is not None and error.get("fatal") and self.failure is None:
-            self.failure = error[
-                "message"
-            ]  # no sample can succeed: stop now, whatever fail_on_error says
+            # no sample can succeed: stop now, whatever fail_on_error says
+            self.failure = error["message"]
             self._stop()
         elif error is not None and self.policy.record_error() and self.failure is None:
             self.failure = (
@@ -180,41 +199,47 @@ class _UnitRun:
 
 
 def _resume(unit: Unit, state: _UnitRun) -> dict[tuple[str, int], int]:
-    """Copy the previous log's finished samples; return the attempts made of the others."""
+    """Copy the finished samples of the log being resumed (and, where that log never
+    finished, of the log it continued); return the attempts made of the others.
+
+    The copies are flushed before any sample runs, so a retry killed from then on
+    holds them itself.
+    """
     attempts: dict[tuple[str, int], int] = {}
     if unit.previous is None:
         return attempts
     planned = {(str(s.id), e) for s in unit.samples for e in range(1, unit.epochs + 1)}
-    reader = open_log(unit.previous)
-    try:
-        for raw, sample in reader.iter_samples_raw():
-            key = (str(sample["id"]), int(sample["epoch"]))
-            if key not in planned or (key in attempts and attempts[key] == 0):
+    for _, reader in resume_chain(unit.previous):
+        for raw, sample in reader.iter_samples():
+            key = (str(sample.id), sample.epoch)
+            if key not in planned or attempts.get(key) == 0:
                 continue
-            if sample.get("error") is None:
+            if sample.error is None:
                 state.writer.write_raw(raw)
-                scores = {k: Score.from_dict(v) for k, v in sample["scores"].items()}
-                state.record(sample["id"], key[1], sample["usage"], scores)
+                scores = {
+                    name: Score(s.value, s.answer, s.explanation, s.metadata)
+                    for name, s in sample.scores.items()
+                }
+                state.record(sample.id, key[1], sample.usage.model_dump(), scores)
                 state.result.reused += 1
                 attempts[key] = 0  # done: 0 means "reused"
             else:
-                attempts[key] = max(attempts.get(key, 1), int(sample.get("attempt", 1)))
-    finally:
-        reader.close()
+                attempts[key] = max(attempts.get(key, 1), sample.attempt)
+    state.writer.flush()
     return attempts
 
 
 async def run_unit(
-    unit: Unit, run: RunConfig, pool: ModelPool, reporter: Reporter, control: RunControl
+    unit: Unit, pool: ModelPool, reporter: Reporter, control: RunControl
 ) -> EvalResult:
-    task = unit.task
+    """Run one unit to its end and close its log; an `InputError` only when its log cannot
+    be started (before any sample ran). Everything after that ends in the log's status."""
+    task, run = unit.task, unit.config
     model = pool.get(unit.provider_model, unit.model_args)
     run_id = uuid.uuid4().hex
     created = datetime.now(UTC)
-    path = unit.log_path(run, run_id, created)
-    writer = open_writer(
-        path, unit.header(run, run_id, created), (s.to_dict() for s in unit.samples)
-    )
+    path = unit.log_path(run_id, created)
+    writer = open_writer(path, unit.header(run_id, created), (s.to_dict() for s in unit.samples))
     reporter.unit_started(unit, path)
     started = time.monotonic()
     pool_of_workers = WorkerPool()
@@ -226,8 +251,8 @@ async def run_unit(
         pool_of_workers.cancel,
     )
     result = state.result
-    attempts = _resume(unit, state)
-    queue = SampleQueue(unit.samples, unit.epochs, attempts)
+    run_error: dict[str, Any] | None = None
+    queue = SampleQueue(unit.samples, unit.epochs, _resume(unit, state))
 
     async def worker() -> None:
         scope = enter_scope()
@@ -252,7 +277,6 @@ async def run_unit(
             writer.flush()
             gc.collect(1)
 
-    run_error: dict[str, Any] | None = None
     try:
         async with anyio.create_task_group() as outer:
             outer.start_soon(flush_regularly)
@@ -261,12 +285,9 @@ async def run_unit(
             await pool_of_workers.run(in_flight, worker)
             control.detach(pool_of_workers.cancel)
             outer.cancel_scope.cancel()
-    except Exception as exc:  # a bug or I/O failure outside any sample: keep the log readable
-        state.failure = f"{type(exc).__name__}: {exc}"
-        run_error = {
-            "message": state.failure,
-            "traceback": "".join(traceback.format_exception(exc)),
-        }
+    except Exception as raised:  # outside any sample: the disk under the log, or a bug
+        run_error = _run_error(unwrap(raised))
+        state.failure = run_error["message"]
     unfinished = unit.total - result.completed - result.errored
     if state.failure is not None:
         result.status, result.error = "error", state.failure
@@ -283,9 +304,8 @@ async def run_unit(
         result.scores = state.book.results()
         result.thresholds = check_thresholds(task, result.scores)
     except Exception as exc:  # a user metric or reducer failed: the samples are safe in the log
-        result.status = "error"
-        result.error = f"computing results failed: {type(exc).__name__}: {exc}"
-        run_error = {"message": result.error, "traceback": "".join(traceback.format_exception(exc))}
+        run_error = _run_error(exc, "computing results failed: ")
+        result.status, result.error = "error", run_error["message"]
     result.usage = state.usage.to_dict()
     result.duration = time.monotonic() - started
     results = {
@@ -306,6 +326,18 @@ async def run_unit(
     try:
         writer.close(result.status, results, stats, run_error)
     except OSError as exc:  # the disk failed us: say so; the samples flushed so far remain
-        result.status, result.error = "error", f"cannot finish writing the log {path}: {exc}"
+        result.status = "error"
+        result.error = (
+            result.error or f"cannot finish writing the log {path}: {exc.strerror or exc}"
+        )
     reporter.unit_finished(unit, result)
     return result
+
+
+def _run_error(exc: BaseException, prefix: str = "") -> dict[str, Any]:
+    """An error outside any sample as the log's summary records it (scrubbed of keys)."""
+    if isinstance(exc, OSError):  # the disk under the log: the one line says so
+        message = f"writing the log failed: {exc.strerror or exc}"
+        return {"message": scrub(prefix + message), "traceback": None}
+    record = error_record(exc)
+    return {"message": prefix + record["message"], "traceback": record["traceback"]}

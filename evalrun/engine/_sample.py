@@ -15,6 +15,7 @@ import anyio
 
 from evalrun.dataset import Sample
 from evalrun.errors import InputError, LimitExceededError, ModelError
+from evalrun.log import dumps
 from evalrun.model import Model, ModelPool, SampleScope
 from evalrun.scorer import Score, to_score
 from evalrun.secrets import scrub
@@ -55,9 +56,13 @@ async def run_sample(
                     result = to_score(await result)
                 scores[scorer.name] = result
     except TimeoutError:
-        error = _error(LimitExceededError("time", limits.time or 0, time.monotonic() - started))
-    except Exception as exc:
-        error = _error(exc)
+        error = error_record(
+            LimitExceededError("time", limits.time or 0, time.monotonic() - started)
+        )
+    except (Exception, SystemExit) as exc:  # user code calling sys.exit() fails its sample only
+        error = error_record(exc)
+        if isinstance(exc, ModelError) and exc.retry_log:
+            state.retries.extend(exc.retry_log)  # every failed attempt, the last one included
     output = state.output
     record = {
         "id": sample.id,
@@ -82,9 +87,39 @@ async def run_sample(
 
 _NO_LIMIT = nullcontext()
 
+#: a sample record with more text than this is not logged whole: one oversized sample
+#: (a template or user step gone wild) must not take the log down
+MAX_RECORD_CHARS = 100_000_000
 
-def _error(exc: BaseException) -> dict[str, Any]:
-    """An error as the log records it; messages pass `scrub` (no API key is ever written)."""
+
+def encode_record(record: dict[str, Any]) -> tuple[bytes, bool]:
+    """The record as a log line, and True; or, when it is too large or cannot be encoded,
+    an error record in its place (False): the sample then counts as errored."""
+    output = record["output"]
+    size = len(record["input"]) + sum(len(m["content"]) for m in record["messages"])
+    size += len(output["completion"]) if output is not None else 0
+    if size > MAX_RECORD_CHARS:
+        problem = f"the sample's text is too large to log ({size:,} characters)"
+    else:
+        try:
+            return dumps(record), True
+        except (TypeError, ValueError) as exc:
+            problem = f"the sample's record cannot be written to the log: {exc}"
+    record.update(
+        input=record["input"][:10_000],
+        metadata={},
+        messages=[],
+        output=None,
+        answer=None,
+        scores={},
+        error={"message": problem, "kind": "error", "limit": None, "traceback": None},
+    )
+    return dumps(record), False
+
+
+def error_record(exc: BaseException) -> dict[str, Any]:
+    """An error as the log records it (for a sample, or for the whole run); messages pass
+    `scrub`, so no API key is ever written or returned."""
     error: dict[str, Any] = {
         "message": scrub(str(exc)),
         "kind": "error",
@@ -97,8 +132,6 @@ def _error(exc: BaseException) -> dict[str, Any]:
         error["kind"] = "model"
         if exc.fatal:
             error["fatal"] = True
-        if exc.retry_log:
-            error["retry_log"] = exc.retry_log
     elif not isinstance(exc, InputError):
         error["message"] = scrub(f"{type(exc).__name__}: {exc}")
         error["traceback"] = scrub("".join(traceback.format_exception(exc)))

@@ -30,6 +30,8 @@ class Unit:
     model_args: dict[str, Any]
     samples: list[Sample]
     epochs: int
+    #: the options it runs under (each resumed log keeps its own)
+    config: RunConfig = field(default_factory=RunConfig)
     #: what the provider is asked for (the alias resolved); defaults to `model`
     provider_model: str = ""
     #: the identity of the evaluation, kept by every eval-retry of it
@@ -45,12 +47,13 @@ class Unit:
     def total(self) -> int:
         return len(self.samples) * self.epochs
 
-    def log_path(self, run: RunConfig, run_id: str, created: datetime) -> Path:
+    def log_path(self, run_id: str, created: datetime) -> Path:
+        run = self.config
         slug = re.sub(r"[^A-Za-z0-9._-]+", "-", f"{self.task.name}_{self.model}").strip("-")
         return run.log_path() / f"{created:%Y-%m-%dT%H-%M-%S}_{slug}_{run_id[:8]}.{run.log_format}"
 
-    def header(self, run: RunConfig, run_id: str, created: datetime) -> dict[str, Any]:
-        task = self.task
+    def header(self, run_id: str, created: datetime) -> dict[str, Any]:
+        task, run = self.task, self.config
         return {
             "run_id": run_id,
             "eval_id": self.eval_id,
@@ -124,6 +127,7 @@ def plan(
                     args,
                     samples,
                     task.spec.epochs.count,
+                    config=run,
                     provider_model=provider_model,
                 )
             )

@@ -1,16 +1,19 @@
 """Logs: the schema (the source of truth), streaming writers and readers for the
 `.eval` (zip) and `.json` formats, and the reading API the commands use."""
 
-from evalrun.log._base import LogReader, LogWriter
+from evalrun.log._base import Damage, LogReader, LogWriter, dataset_digest, dumps
 from evalrun.log._open import (
     FORMATS,
     LogSummary,
+    check_dataset,
     find_logs,
     iter_samples,
     open_log,
     open_writer,
+    prepare_log_dir,
     read_log,
     read_summary,
+    resume_chain,
 )
 from evalrun.log._schema import (
     LOG_VERSION,
@@ -23,11 +26,13 @@ from evalrun.log._schema import (
     SampleError,
     ScoreRecord,
     ThresholdResult,
+    unknown_keys,
 )
 
 __all__ = [
     "FORMATS",
     "LOG_VERSION",
+    "Damage",
     "EvalHeader",
     "EvalLog",
     "EvalResults",
@@ -40,10 +45,16 @@ __all__ = [
     "SampleError",
     "ScoreRecord",
     "ThresholdResult",
+    "check_dataset",
+    "dataset_digest",
+    "dumps",
     "find_logs",
     "iter_samples",
     "open_log",
     "open_writer",
+    "prepare_log_dir",
     "read_log",
     "read_summary",
+    "resume_chain",
+    "unknown_keys",
 ]

@@ -2,18 +2,40 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Protocol
 
 import orjson
+from pydantic import ValidationError
+
+from evalrun.log._schema import EvalSample
+from evalrun.secrets import has_keys, scrub_bytes
 
 
 def dumps(value: Any) -> bytes:
-    """Compact UTF-8 JSON for log entries. orjson: this runs once per sample, and the
-    standard library's encoder was the largest single cost of the sample path."""
-    return orjson.dumps(value, default=str)
+    """Compact UTF-8 JSON for log entries, with every registered API key masked.
+
+    orjson: this runs once per sample, and the standard library's encoder was the largest
+    single cost of the sample path. What orjson refuses (integers past 64 bits, keys that
+    are not text) falls back to non-text keys, then to the standard library; what neither
+    can encode raises `TypeError` or `ValueError`.
+    """
+    try:
+        data = orjson.dumps(value, default=str)
+    except orjson.JSONEncodeError:
+        try:
+            data = orjson.dumps(value, default=str, option=orjson.OPT_NON_STR_KEYS)
+        except orjson.JSONEncodeError:
+            data = json.dumps(
+                value, default=str, ensure_ascii=False, allow_nan=False, separators=(",", ":")
+            ).encode()
+    return scrub_bytes(data) if has_keys() else data
 
 
 class DiskThread:
@@ -94,6 +116,59 @@ class Lines:
         self.count += 1
 
 
+#: dataset rows per chunk of a log's dataset section
+DATASET_CHUNK = 10_000
+
+
+@dataclass
+class EncodedDataset:
+    """A dataset encoded for a log, before the log is opened: the header records its row
+    count and digest, so a reader can tell a complete dataset from a cut or damaged one."""
+
+    chunks: list[Lines]
+    rows: int
+    digest: str
+
+
+class DatasetDigest:
+    """The digest of a dataset as a log holds it: sha256 over each row's line and a newline."""
+
+    def __init__(self) -> None:
+        self._sha = hashlib.sha256()
+        self.rows = 0
+
+    def add(self, line: bytes) -> None:
+        self._sha.update(line)
+        self._sha.update(b"\n")
+        self.rows += 1
+
+    def hexdigest(self) -> str:
+        return self._sha.hexdigest()
+
+
+def dataset_digest(rows: Iterable[dict[str, Any]]) -> str:
+    """The digest a log's header would record for these dataset rows."""
+    digest = DatasetDigest()
+    for row in rows:
+        digest.add(dumps(row))
+    return digest.hexdigest()
+
+
+def encode_dataset(
+    rows: Iterable[dict[str, Any]], start: bytes = b"", end: bytes = b"\n"
+) -> EncodedDataset:
+    """Rows as log lines in chunks of `DATASET_CHUNK`, with their digest."""
+    chunks = [Lines(start, end)]
+    digest = DatasetDigest()
+    for row in rows:
+        line = dumps(row)
+        digest.add(line)
+        if chunks[-1].count == DATASET_CHUNK:
+            chunks.append(Lines(start, end))
+        chunks[-1].add(line)
+    return EncodedDataset(chunks, digest.rows, digest.hexdigest())
+
+
 class BufferedWriter:
     """What both formats share: sample lines are buffered, then handed to the disk thread
     as one chunk on `flush()` (or sooner, past `MAX_CHUNK_BYTES`, to bound memory)."""
@@ -147,19 +222,124 @@ class BufferedWriter:
         raise NotImplementedError
 
 
-class LogReader(Protocol):
-    """Reads one log without holding it in memory. A log cut short reads up to its last
-    complete sample, and its `summary()` is None (it never finished)."""
+@dataclass
+class Damage:
+    """What a reader found unreadable: filled in while reading, whole after `settle`."""
 
-    def header(self) -> dict[str, Any]: ...
-    def summary(self) -> dict[str, Any] | None: ...
-    def iter_dataset(self) -> Iterator[dict[str, Any]]: ...
-    def iter_samples_raw(self) -> Iterator[tuple[bytes, dict[str, Any]]]:
-        """Each complete sample as (its exact bytes, parsed), for copying and reading at once."""
-        ...
+    #: damaged parts (`samples/000003.jsonl`, `samples line 58`) and the sample records
+    #: each held, when known
+    parts: dict[str, int | None] = field(default_factory=dict)
+    #: sample records lost (counted in damaged parts, or missing against the summary)
+    lost: int = 0
+    #: dataset rows the header promises that the log does not hold
+    missing_rows: int = 0
+    #: records of an (id, epoch) already read, ignored
+    duplicates: int = 0
 
-    def count_samples(self) -> int: ...
-    def close(self) -> None: ...
+    def add(self, part: str, samples: int | None = None) -> None:
+        if part not in self.parts:
+            self.parts[part] = samples
+            self.lost += samples or 0
+
+    def settle(self, *, rows: int, expected_rows: int, samples: int, expected: int | None) -> None:
+        """Complete the tally after a full read: dataset rows against the header's count,
+        sample records against the summary's (a finished log says how many it holds)."""
+        self.missing_rows = max(0, expected_rows - rows)
+        gap = (expected or 0) - samples
+        if gap > self.lost:
+            if not self.parts:
+                self.parts["samples"] = gap
+            self.lost = gap
+
+    def __bool__(self) -> bool:
+        return bool(self.parts or self.missing_rows)
+
+    def describe(self) -> str:
+        """`damaged: 500 sample records unreadable (samples/000003.jsonl)`."""
+        what = []
+        if self.parts:
+            what.append(
+                f"{self.lost} sample records unreadable" if self.lost else "parts unreadable"
+            )
+        if self.missing_rows:
+            what.append(f"{self.missing_rows} dataset rows missing")
+        names = list(self.parts)
+        where = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
+        return "damaged: " + "; ".join(what) + (f" ({where})" if where else "")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "parts": list(self.parts),
+            "samples": self.lost,
+            "missing_rows": self.missing_rows,
+            "duplicates": self.duplicates,
+        }
+
+
+class LogReader:
+    """Reads one log without holding it in memory.
+
+    Each format gives raw access: `header`, `summary`, `dataset_lines`, `sample_lines`
+    and `count_samples`. This base turns lines into dataset rows and validated samples,
+    and keeps the tally of what it could not read in `damage`: a damaged part is skipped
+    and reported, never read as valid, and intact parts after it are still read. A log
+    cut short reads up to its last complete sample; its summary is None (never finished).
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.damage = Damage()
+
+    def header(self) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def summary(self) -> dict[str, Any] | None:
+        raise NotImplementedError
+
+    def dataset_lines(self) -> Iterator[bytes]:
+        raise NotImplementedError
+
+    def sample_lines(self) -> Iterator[bytes]:
+        raise NotImplementedError
+
+    def count_samples(self) -> int:
+        """Sample records on disk, without reading them (may include damaged ones)."""
+        raise NotImplementedError
+
+    def close(self) -> None:
+        raise NotImplementedError
+
+    def iter_dataset_raw(self) -> Iterator[tuple[bytes, dict[str, Any]]]:
+        """Each dataset row as (its exact bytes, parsed); a damaged row is counted, not read."""
+        for number, line in enumerate(self.dataset_lines(), start=1):
+            row = parse_line(line)
+            if row is None:
+                self.damage.add(f"dataset line {number}")
+                continue
+            yield line, row
+
+    def iter_dataset(self) -> Iterator[dict[str, Any]]:
+        return (row for _, row in self.iter_dataset_raw())
+
+    def iter_samples(self) -> Iterator[tuple[bytes, EvalSample]]:
+        """Each readable sample once, as (its exact bytes, validated against the schema).
+
+        A line that is not JSON or fails the schema is damage (one sample lost); a second
+        record of the same (id, epoch) is ignored and counted in `damage.duplicates`.
+        """
+        seen: set[tuple[str, int]] = set()
+        for number, line in enumerate(self.sample_lines(), start=1):
+            try:
+                sample = EvalSample.model_validate_json(line)
+            except ValidationError:
+                self.damage.add(f"samples line {number}", 1)
+                continue
+            key = (str(sample.id), sample.epoch)
+            if key in seen:
+                self.damage.duplicates += 1
+                continue
+            seen.add(key)
+            yield line, sample
 
 
 def parse_line(line: bytes) -> dict[str, Any] | None:
@@ -169,11 +349,3 @@ def parse_line(line: bytes) -> dict[str, Any] | None:
     except orjson.JSONDecodeError:
         return None
     return value if isinstance(value, dict) else None
-
-
-def parse_lines(lines: Iterable[bytes]) -> Iterator[tuple[bytes, dict[str, Any]]]:
-    """Each line that holds a JSON object, with the object; a damaged or cut line is skipped."""
-    for line in lines:
-        value = parse_line(line)
-        if value is not None:
-            yield line, value

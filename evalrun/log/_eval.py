@@ -2,14 +2,16 @@
 
     header.json            {"version": 1, "header": {...}}          first
     dataset/000001.jsonl   the samples as loaded, 10,000 a chunk
-    samples/000001.jsonl   finished samples, one chunk per flush (its zip comment: n=COUNT)
+    samples/000001.jsonl   finished samples, one chunk per flush (count: n=COUNT comment,
+                           and the extra field EXTRA_COUNT, which local headers carry too)
     summary.json           {"status", "results", "stats", "error"}  last, on close
 
 After every flush the central directory is written after the last entry, so the
 file is a valid zip at every checkpoint. If the process dies while writing, the
 reader falls back to scanning local entries from the start, checking each one's
 CRC and size: every entry completed before the crash is read, a half-written one
-never is.
+never is. An entry that fails its check in the middle of the file is damage: it
+is reported (with the number of samples it held) and the scan goes on past it.
 """
 
 from __future__ import annotations
@@ -23,10 +25,11 @@ from pathlib import Path
 from typing import Any
 
 from evalrun.errors import InputError, Location
-from evalrun.log._base import BufferedWriter, Lines, dumps, parse_line, parse_lines
+from evalrun.log._base import BufferedWriter, Lines, LogReader, dumps, encode_dataset, parse_line
 from evalrun.log._schema import LOG_VERSION
 
-DATASET_CHUNK = 10_000
+#: the zip extra-field id under which a samples chunk records its sample count
+EXTRA_COUNT = 0x7645
 
 
 class EvalLogWriter(BufferedWriter):
@@ -35,20 +38,13 @@ class EvalLogWriter(BufferedWriter):
     ) -> None:
         super().__init__()
         self.path = path
-        path.parent.mkdir(parents=True, exist_ok=True)
+        encoded = encode_dataset(dataset)
+        header = {**header, "samples": encoded.rows, "dataset_digest": encoded.digest}
         self._zip = zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1)
         self._chunks = 0
         self._zip.writestr("header.json", dumps({"version": LOG_VERSION, "header": header}))
-        rows = Lines()
-        part = 0
-        for row in dataset:
-            rows.add(dumps(row))
-            if rows.count == DATASET_CHUNK:
-                part += 1
-                self._zip.writestr(f"dataset/{part:06d}.jsonl", rows.data)
-                rows = Lines()
-        if rows.count or part == 0:
-            self._zip.writestr(f"dataset/{part + 1:06d}.jsonl", rows.data)
+        for part, rows in enumerate(encoded.chunks, start=1):
+            self._zip.writestr(f"dataset/{part:06d}.jsonl", rows.data)
         self._checkpoint()
 
     def _write_chunk(self, lines: Lines, checkpoint: bool = True) -> None:
@@ -56,6 +52,7 @@ class EvalLogWriter(BufferedWriter):
         info = zipfile.ZipInfo(f"samples/{self._chunks:06d}.jsonl", date_time=(2000, 1, 1, 0, 0, 0))
         info.compress_type = zipfile.ZIP_DEFLATED
         info.comment = f"n={lines.count}".encode()
+        info.extra = struct.pack("<HHI", EXTRA_COUNT, 4, lines.count)
         # level 1: three times faster than the default for ~18% more bytes
         self._zip.writestr(info, lines.data, compresslevel=1)
         if checkpoint:
@@ -85,21 +82,40 @@ class EvalLogWriter(BufferedWriter):
         os.fsync(zf.fp.fileno())
 
 
-class EvalLogReader:
+class EvalLogReader(LogReader):
     def __init__(self, path: Path) -> None:
-        self.path = path
+        super().__init__(path)
         self._entries: dict[str, bytes] | None = None  # filled only when recovering
+        #: samples per chunk, from the central directory (comment or extra field)
+        self._counts: dict[str, int] = {}
         try:
             self._zip: zipfile.ZipFile | None = zipfile.ZipFile(path)
             names = set(self._zip.namelist())
         except (zipfile.BadZipFile, OSError, EOFError, ValueError):
             self._zip, names = None, set()
         if self._zip is None or "header.json" not in names:
-            self._entries = _scan_entries(path)
+            self._entries = self._scan()
+        else:
+            for info in self._zip.infolist():
+                count = _chunk_count(info.extra, info.comment)
+                if count is not None:
+                    self._counts[info.filename] = count
         header = parse_line(self._read("header.json") or b"")
         if not header or not isinstance(header.get("header"), dict):
             raise InputError("log is damaged: its header is missing or incomplete", Location(path))
         self._header = {"version": header.get("version", 0), **header["header"]}
+
+    def _scan(self) -> dict[str, bytes]:
+        try:
+            data = self.path.read_bytes()
+        except OSError as exc:
+            raise InputError(
+                f"cannot read log: {exc.strerror or exc}", Location(self.path)
+            ) from None
+        entries, damaged = _scan_entries(data)
+        for name, count in damaged.items():
+            self.damage.add(name, count)
+        return entries
 
     def _names(self) -> list[str]:
         if self._entries is not None:
@@ -108,6 +124,7 @@ class EvalLogReader:
         return self._zip.namelist()
 
     def _read(self, name: str) -> bytes | None:
+        """An entry's bytes; None when it is missing or damaged (damage is recorded)."""
         if self._entries is not None:
             return self._entries.get(name)
         assert self._zip is not None
@@ -115,7 +132,8 @@ class EvalLogReader:
             return self._zip.read(name)
         except KeyError:
             return None
-        except (zipfile.BadZipFile, zlib.error, OSError):
+        except (zipfile.BadZipFile, zlib.error, OSError, EOFError, ValueError):
+            self.damage.add(name, self._counts.get(name))
             return None
 
     def header(self) -> dict[str, Any]:
@@ -131,57 +149,89 @@ class EvalLogReader:
             if data:
                 yield from data.splitlines()
 
-    def iter_dataset(self) -> Iterator[dict[str, Any]]:
-        return (row for _, row in parse_lines(self._lines("dataset/")))
+    def dataset_lines(self) -> Iterator[bytes]:
+        return self._lines("dataset/")
 
-    def iter_samples_raw(self) -> Iterator[tuple[bytes, dict[str, Any]]]:
-        return parse_lines(self._lines("samples/"))
+    def sample_lines(self) -> Iterator[bytes]:
+        return self._lines("samples/")
 
     def count_samples(self) -> int:
-        if self._zip is not None:
-            total = 0
-            for info in self._zip.infolist():
-                if info.filename.startswith("samples/"):
-                    comment = info.comment.decode(errors="replace")
-                    if not comment.startswith("n="):
-                        return sum(1 for _ in self.iter_samples_raw())
-                    total += int(comment[2:])
-            return total
-        return sum(1 for _ in self.iter_samples_raw())
+        chunks = [n for n in self._names() if n.startswith("samples/")]
+        if self._zip is not None and all(n in self._counts for n in chunks):
+            return sum(self._counts[n] for n in chunks)
+        return sum(1 for _ in self.sample_lines())
 
     def close(self) -> None:
         if self._zip is not None:
             self._zip.close()
 
 
+def _chunk_count(extra: bytes, comment: bytes = b"") -> int | None:
+    """A samples chunk's count: its extra field, else its `n=COUNT` comment (older logs)."""
+    while len(extra) >= 4:
+        kind, size = struct.unpack_from("<HH", extra)
+        if kind == EXTRA_COUNT and size == 4 and len(extra) >= 8:
+            return int(struct.unpack_from("<I", extra, 4)[0])
+        extra = extra[4 + size :]
+    text = comment.decode(errors="replace")
+    return int(text[2:]) if text.startswith("n=") and text[2:].isdigit() else None
+
+
 _LOCAL = struct.Struct("<4sHHHHHIIIHH")
+_SIGNATURE = b"PK\x03\x04"
+#: what may follow the last local entry: the central directory or the end record
+_ENDINGS = (b"PK\x01\x02", b"PK\x05\x06")
 
 
-def _scan_entries(path: Path) -> dict[str, bytes]:
-    """Every complete entry of a zip whose end is missing or damaged, in order."""
+def _scan_entries(data: bytes) -> tuple[dict[str, bytes], dict[str, int | None]]:
+    """Every intact entry of a zip whose end is missing or damaged, and the damaged ones.
+
+    An entry cut short at the end of the file was being written when the process died:
+    it is not damage, and it is not read. An entry that fails its check with more
+    entries after it is damage: it is recorded and the scan resumes at the next entry.
+    """
     entries: dict[str, bytes] = {}
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise InputError(f"cannot read log: {exc.strerror or exc}", Location(path)) from None
+    damaged: dict[str, int | None] = {}
     offset = 0
     while offset + _LOCAL.size <= len(data):
         fields = _LOCAL.unpack_from(data, offset)
         signature, _, flags, method, _, _, crc, csize, usize, name_len, extra_len = fields
-        if signature != b"PK\x03\x04" or flags & 0x08:
-            break
+        if signature != _SIGNATURE or flags & 0x08:
+            if data[offset : offset + 4] in _ENDINGS:
+                break
+            resume = data.find(_SIGNATURE, offset + 1)  # garbage where an entry should be
+            if resume < 0:
+                break
+            damaged.setdefault(f"bytes {offset}-{resume}", None)
+            offset = resume
+            continue
         start = offset + _LOCAL.size
         name = data[start : start + name_len].decode("utf-8", errors="replace")
+        extra = data[start + name_len : start + name_len + extra_len]
         body = start + name_len + extra_len
-        raw = data[body : body + csize]
-        if len(raw) != csize:
-            break
-        try:
-            content = zlib.decompress(raw, -15) if method == zipfile.ZIP_DEFLATED else raw
-        except zlib.error:
-            break
-        if len(content) != usize or zlib.crc32(content) != crc:
-            break
-        entries[name] = content
-        offset = body + csize
-    return entries
+        end = body + csize
+        content = _inflate(data[body:end], method, crc, usize) if end <= len(data) else None
+        if content is not None:
+            entries[name] = content
+            offset = end
+            continue
+        following = end if data[end : end + 4] in (_SIGNATURE, *_ENDINGS) else -1
+        if following < 0:
+            following = data.find(_SIGNATURE, offset + 1)
+        if following < 0:
+            break  # the entry being written when the process died
+        if name.startswith(("samples/", "dataset/")) or name in ("header.json", "summary.json"):
+            damaged.setdefault(name, _chunk_count(extra))
+        offset = following
+    return entries, damaged
+
+
+def _inflate(raw: bytes, method: int, crc: int, size: int) -> bytes | None:
+    """An entry's content if it passes its checks, else None."""
+    try:
+        content = zlib.decompress(raw, -15) if method == zipfile.ZIP_DEFLATED else raw
+    except zlib.error:
+        return None
+    if len(content) != size or zlib.crc32(content) != crc:
+        return None
+    return content

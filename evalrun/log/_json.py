@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from evalrun.errors import InputError, Location
-from evalrun.log._base import BufferedWriter, Lines, dumps, parse_line, parse_lines
+from evalrun.log._base import BufferedWriter, Lines, LogReader, dumps, encode_dataset, parse_line
 from evalrun.log._schema import LOG_VERSION
 
 _SUMMARY_KEYS = ("status", "results", "stats", "error")
@@ -41,16 +41,16 @@ class JsonLogWriter(BufferedWriter):
     ) -> None:
         super().__init__()
         self.path = path
-        path.parent.mkdir(parents=True, exist_ok=True)
+        encoded = encode_dataset(dataset, self.LINE_START, self.LINE_END)
+        header = {**header, "samples": encoded.rows, "dataset_digest": encoded.digest}
         self._file: IO[bytes] = path.open("wb")
-        self._first = True
         write = self._file.write
         write(b'{"version": %d,\n"header": %s,\n"dataset": [' % (LOG_VERSION, dumps(header)))
-        first = True
-        for row in dataset:
-            write((b"\n" if first else b",\n") + dumps(row))
-            first = False
+        self._first = True
+        for rows in encoded.chunks:
+            self._append(rows)
         write(b'\n],\n"samples": [')
+        self._first = True
         self._sync()
 
     def _write_chunk(self, lines: Lines) -> None:
@@ -58,7 +58,9 @@ class JsonLogWriter(BufferedWriter):
         self._sync()
 
     def _append(self, lines: Lines) -> None:
-        if self._first:  # no comma before the array's first sample
+        if not lines.count:
+            return
+        if self._first:  # no comma before an array's first line
             self._file.write(b"\n")
             self._file.write(memoryview(lines.data)[len(self.LINE_START) :])
             self._first = False
@@ -78,9 +80,9 @@ class JsonLogWriter(BufferedWriter):
         os.fsync(self._file.fileno())
 
 
-class JsonLogReader:
+class JsonLogReader(LogReader):
     def __init__(self, path: Path) -> None:
-        self.path = path
+        super().__init__(path)
         try:
             self._file = path.open("rb")
         except OSError as exc:
@@ -110,29 +112,33 @@ class JsonLogReader:
         try:
             data = json.loads(b"{" + tail[marker + 4 :])
         except ValueError:
+            self.damage.add("summary")
             return None
         return {k: data.get(k) for k in _SUMMARY_KEYS}
 
     def _section(self, opening: bytes) -> Iterator[bytes]:
+        """The lines of one array; a last line cut short (no newline) was never written
+        whole, so it is no line at all rather than damage."""
         self._file.seek(0)
         inside = False
         for line in self._file:
             if not inside:
                 inside = line.rstrip(b"\n") == opening
                 continue
-            if line.startswith(b"]"):
+            if line.startswith(b"]") or not line.endswith(b"\n"):
                 return
-            if line.startswith(b"{"):
-                yield line.rstrip(b"\n").rstrip(b",")
+            yield line[:-1].rstrip(b",")
+        if not inside and self.summary() is not None:
+            self.damage.add(opening.decode().split(":")[0].strip('"') + " section")
 
-    def iter_dataset(self) -> Iterator[dict[str, Any]]:
-        return (row for _, row in parse_lines(self._section(b'"dataset": [')))
+    def dataset_lines(self) -> Iterator[bytes]:
+        return self._section(b'"dataset": [')
 
-    def iter_samples_raw(self) -> Iterator[tuple[bytes, dict[str, Any]]]:
-        return parse_lines(self._section(b'"samples": ['))  # a line cut short is no sample
+    def sample_lines(self) -> Iterator[bytes]:
+        return self._section(b'"samples": [')
 
     def count_samples(self) -> int:
-        return sum(1 for _ in self.iter_samples_raw())
+        return sum(1 for _ in self.sample_lines())
 
     def close(self) -> None:
         self._file.close()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -10,7 +12,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from evalrun.errors import InputError, Location
-from evalrun.log._base import LogReader, LogWriter
+from evalrun.log._base import Damage, DatasetDigest, LogReader, LogWriter
 from evalrun.log._eval import EvalLogReader, EvalLogWriter
 from evalrun.log._json import JsonLogReader, JsonLogWriter
 from evalrun.log._schema import EvalHeader, EvalLog, EvalResults, EvalSample
@@ -18,13 +20,40 @@ from evalrun.log._schema import EvalHeader, EvalLog, EvalResults, EvalSample
 FORMATS = ("eval", "json")
 
 
-def open_writer(path: Path, header: dict[str, Any], dataset: Iterable[dict[str, Any]]) -> LogWriter:
-    """A writer for `path` (`.json` or `.eval`); a folder we cannot write to is an InputError."""
+def prepare_log_dir(folder: Path) -> None:
+    """Check, before any unit starts, that logs can be written to `folder`."""
     try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except FileExistsError:
+        raise InputError(
+            "cannot write logs here: this is a file, not a folder", Location(folder)
+        ) from None
+    except NotADirectoryError:
+        raise InputError(
+            "cannot write logs here: part of this path is a file, not a folder", Location(folder)
+        ) from None
+    except OSError as exc:
+        raise InputError(
+            f"cannot create the log folder: {exc.strerror or exc}", Location(folder)
+        ) from None
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise InputError("cannot write logs here: the folder is not writable", Location(folder))
+
+
+def open_writer(path: Path, header: dict[str, Any], dataset: Iterable[dict[str, Any]]) -> LogWriter:
+    """A writer for `path` (`.json` or `.eval`).
+
+    A log that cannot be started (a folder we cannot write to, a full disk, a file size
+    limit) is an `InputError`, and the partial file is removed: it holds no sample.
+    """
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
         if path.suffix == ".json":
             return JsonLogWriter(path, header, dataset)
         return EvalLogWriter(path, header, dataset)
     except OSError as exc:
+        with contextlib.suppress(OSError):
+            path.unlink(missing_ok=True)
         raise InputError(f"cannot write log: {exc.strerror or exc}", Location(path)) from None
 
 
@@ -49,65 +78,140 @@ class LogSummary:
     path: Path
     header: EvalHeader
     status: str
+    #: sample records: as the summary counts them, or as read when verified
     samples_done: int
     results: EvalResults | None
     stats: dict[str, Any] | None
     error: dict[str, Any] | None
+    #: what a full read found unreadable; None when the samples were not read
+    damage: Damage | None = None
 
     @property
     def total(self) -> int:
         return self.header.samples * self.header.epochs
 
+    @property
+    def damaged(self) -> bool:
+        return bool(self.damage)
 
-def read_summary(path: Path | str) -> LogSummary:
+
+def read_summary(path: Path | str, *, verify: bool = False) -> LogSummary:
+    """A log's header and outcome. Without `verify`, the samples are counted, not read
+    (fast, for listing many logs); with it, every sample and dataset row is read and
+    checked, and `damage` says what could not be read."""
     reader = open_log(path)
     try:
         header = _validate(EvalHeader, reader.header(), path)
         summary = reader.summary()
-        results = summary.get("results") if summary else None
-        if results is not None:
-            done = int(results.get("completed_samples", 0)) + int(results.get("errored_samples", 0))
+        results = (
+            _validate(EvalResults, summary["results"], path)
+            if summary and summary.get("results")
+            else None
+        )
+        expected = results.completed_samples + results.errored_samples if results else None
+        damage: Damage | None = None
+        if verify:
+            done = sum(1 for _ in reader.iter_samples())
+            check_dataset(reader, header)
+            damage = reader.damage
+            damage.settle(
+                rows=header.samples - damage.missing_rows,
+                expected_rows=header.samples,
+                samples=done,
+                expected=expected,
+            )
         else:
-            done = reader.count_samples()
+            done = expected if expected is not None else reader.count_samples()
         return LogSummary(
             Path(path),
             header,
             summary["status"] if summary else "started",
             done,
-            _validate(EvalResults, results, path) if results else None,
+            results,
             summary.get("stats") if summary else None,
             summary.get("error") if summary else None,
+            damage,
         )
     finally:
         reader.close()
 
 
+def check_dataset(
+    reader: LogReader, header: EvalHeader, *, keep: bool = False
+) -> list[dict[str, Any]] | None:
+    """Whether the log's dataset is whole: the header's row count, and its digest when
+    the header has one. Returns the rows (with `keep`) when it is, else None, with what
+    is missing recorded in `reader.damage`."""
+    rows: list[dict[str, Any]] = []
+    digest = DatasetDigest()
+    for line, row in reader.iter_dataset_raw():
+        digest.add(line)
+        if keep:
+            rows.append(row)
+    reader.damage.missing_rows = max(0, header.samples - digest.rows)
+    if digest.rows != header.samples:
+        return None
+    if header.dataset_digest and digest.hexdigest() != header.dataset_digest:
+        reader.damage.add("dataset")
+        return None
+    return rows
+
+
 def iter_samples(path: Path | str) -> Iterator[EvalSample]:
-    """The samples of a log, one at a time (memory does not grow with the log)."""
+    """The samples of a log, one at a time, each once and validated (memory does not
+    grow with the log; damaged records are skipped: `read_summary(verify=True)` counts them)."""
     reader = open_log(path)
     try:
-        for _, sample in reader.iter_samples_raw():
-            yield _validate(EvalSample, sample, path)
+        for _, sample in reader.iter_samples():
+            yield sample
     finally:
         reader.close()
 
 
 def read_log(path: Path | str) -> EvalLog:
-    """The whole log in memory, validated. A log cut short is read up to its last sample."""
+    """The whole log in memory, validated. A log cut short is read up to its last sample;
+    a damaged one is read except for its damaged parts, which `damage` describes."""
     reader = open_log(path)
     try:
-        header = reader.header()
+        header = dict(reader.header())
         summary = reader.summary() or {"status": "started"}
-        data = {
-            "version": header.pop("version", 0),
-            "header": header,
-            "dataset": list(reader.iter_dataset()),
-            "samples": [sample for _, sample in reader.iter_samples_raw()],
-            **summary,
-        }
+        version = header.pop("version", 0)
+        samples = [sample for _, sample in reader.iter_samples()]
+        dataset = list(reader.iter_dataset())
+        log = _validate(EvalLog, {"version": version, "header": header, **summary}, path)
+        log.dataset, log.samples = dataset, samples
+        results = log.results
+        reader.damage.settle(
+            rows=len(dataset),
+            expected_rows=log.header.samples,
+            samples=len(samples),
+            expected=results.completed_samples + results.errored_samples if results else None,
+        )
+        log.damage = reader.damage.to_dict() if reader.damage else None
+        return log
     finally:
         reader.close()
-    return _validate(EvalLog, data, path)
+
+
+def resume_chain(path: Path) -> Iterator[tuple[Path, LogReader]]:
+    """The log to resume, then, while a log never finished, the log it continued.
+
+    eval-retry copies the samples it reuses into its new log before it runs anything,
+    but a retry killed before that copy reached the disk holds fewer of them than it
+    stands for: the log it continued still has them. A finished log holds them all.
+    """
+    seen: set[Path] = set()
+    current: Path | None = path
+    while current is not None and current.resolve() not in seen:
+        seen.add(current.resolve())
+        reader = open_log(current)
+        try:
+            finished = reader.summary() is not None
+            earlier = reader.header().get("retry_of")
+            yield current, reader
+        finally:
+            reader.close()
+        current = Path(earlier) if earlier and not finished and Path(earlier).is_file() else None
 
 
 def _validate(model: Any, data: Any, path: Path | str) -> Any:

@@ -21,18 +21,50 @@ Status = Literal["started", "success", "error", "cancelled"]
 
 
 class _Record(BaseModel):
+    """Readers accept keys they do not know (a newer evalrun may add some); the tests hold
+    the engine to the schema with `unknown_keys`. Fields without a default are written
+    on every record, so a missing one is an error, not a silent default."""
+
     model_config = ConfigDict(extra="allow")
 
 
 class UsageRecord(_Record):
-    input_tokens: int = 0
-    output_tokens: int = 0
-    reasoning_tokens: int = 0
-    total_tokens: int = 0
-    calls: int = 0
+    input_tokens: int
+    output_tokens: int
+    reasoning_tokens: int
+    total_tokens: int
+    calls: int
     #: US dollars over the calls whose price is known; `unpriced` counts the others
-    cost: float = 0.0
-    unpriced: int = 0
+    cost: float
+    unpriced: int
+
+
+class MessageRecord(_Record):
+    role: Literal["system", "user", "assistant", "tool"]
+    content: str
+
+
+class RetryRecord(_Record):
+    """One failed attempt of a model call: its error, and the wait before the next attempt
+    (None for the attempt after which the call gave up)."""
+
+    error: str
+    wait: float | None
+
+
+class OutputRecord(_Record):
+    """What the last model call of a sample returned."""
+
+    model: str
+    completion: str
+    stop_reason: str
+    usage: UsageRecord
+    time: float
+    retries: int
+    #: served from the response cache (no request was made)
+    cached: bool = False
+    #: the failed attempts before this answer
+    retry_log: list[RetryRecord] = Field(default_factory=list)
 
 
 class ScoreRecord(_Record):
@@ -46,12 +78,13 @@ class SampleError(_Record):
     """Why a sample failed. `kind` is `error`, `model` or `limit` (then `limit` names which)."""
 
     message: str
-    kind: Literal["error", "model", "limit"] = "error"
-    limit: str | None = None
-    traceback: str | None = None
+    kind: Literal["error", "model", "limit"]
+    limit: str | None
+    traceback: str | None
     #: the error could not have been avoided by any sample (bad key, unknown model)
     fatal: bool = False
-    retry_log: list[dict[str, Any]] = Field(default_factory=list)
+    #: (logs before the attempts moved to the sample's `retries`)
+    retry_log: list[RetryRecord] = Field(default_factory=list)
 
 
 class EvalSample(_Record):
@@ -59,21 +92,22 @@ class EvalSample(_Record):
 
     id: str | int
     epoch: int
-    attempt: int = 1
+    attempt: int
     input: str
-    target: str | list[str] = ""
-    choices: list[str] | None = None
-    metadata: dict[str, Any] = Field(default_factory=dict)
-    messages: list[dict[str, Any]] = Field(default_factory=list)
-    output: dict[str, Any] | None = None
-    answer: str | None = None
-    scores: dict[str, ScoreRecord] = Field(default_factory=dict)
-    error: SampleError | None = None
+    target: str | list[str]
+    choices: list[str] | None
+    metadata: dict[str, Any]
+    messages: list[MessageRecord]
+    output: OutputRecord | None
+    answer: str | None
+    scores: dict[str, ScoreRecord]
+    error: SampleError | None
     #: errors of earlier attempts of this sample x epoch (`--retry-on-error`)
     errors: list[SampleError] = Field(default_factory=list)
-    #: failed attempts behind this sample's model calls that a retry then overcame
-    retries: list[dict[str, Any]] = Field(default_factory=list)
-    usage: UsageRecord = Field(default_factory=UsageRecord)
+    #: every failed attempt of this sample's model calls, whether a retry then
+    #: overcame it or the call gave up
+    retries: list[RetryRecord]
+    usage: UsageRecord
     started_at: float
     total_time: float
 
@@ -83,25 +117,30 @@ class EvalHeader(_Record):
 
     run_id: str
     #: the identity of the evaluation: kept by every eval-retry of it
-    eval_id: str | None = None
+    eval_id: str
     created: str
     evalrun_version: str
     task: str
-    task_file: str | None = None
+    task_file: str | None
     base_dir: str
     task_spec: dict[str, Any]
     model: str
     #: the provider model the alias `model` stood for (same as `model` without an alias)
-    provider_model: str | None = None
-    model_args: dict[str, Any] = Field(default_factory=dict)
+    provider_model: str
+    model_args: dict[str, Any]
     run_config: dict[str, Any]
+    #: dataset rows (the dataset section holds exactly these) and epochs
     samples: int
     epochs: int
-    retry_of: str | None = None
-    retries: int = 0
-    job: str | None = None
-    tags: list[str] = Field(default_factory=list)
-    metadata: dict[str, Any] = Field(default_factory=dict)
+    #: sha256 of the dataset section's lines (see `log._base.DatasetDigest`): a reader
+    #: tells a whole dataset from a cut or damaged one, and a retry can check a dataset
+    #: it has to load again (absent in logs written before it was added)
+    dataset_digest: str | None = None
+    retry_of: str | None
+    retries: int
+    job: str | None
+    tags: list[str]
+    metadata: dict[str, Any]
 
 
 class EvalScore(_Record):
@@ -123,23 +162,23 @@ class EvalResults(_Record):
     completed_samples: int
     errored_samples: int
     #: samples copied from the log this run resumed (eval-retry)
-    reused_samples: int = 0
-    scores: list[EvalScore] = Field(default_factory=list)
-    thresholds: list[ThresholdResult] = Field(default_factory=list)
+    reused_samples: int
+    scores: list[EvalScore]
+    thresholds: list[ThresholdResult]
 
 
 class EvalStats(_Record):
     started_at: str
     completed_at: str
     duration: float
-    usage: UsageRecord = Field(default_factory=UsageRecord)
+    usage: UsageRecord
     #: the run's cost in US dollars, or None when some call's price is unknown
-    cost: float | None = None
+    cost: float | None
 
 
 class RunError(_Record):
     message: str
-    traceback: str | None = None
+    traceback: str | None
 
 
 class EvalLog(_Record):
@@ -151,3 +190,26 @@ class EvalLog(_Record):
     results: EvalResults | None = None
     stats: EvalStats | None = None
     error: RunError | None = None
+    #: not stored in the file: what `read_log` could not read (parts, samples lost,
+    #: dataset rows missing, duplicates), None when the log is whole
+    damage: dict[str, Any] | None = None
+
+
+def unknown_keys(record: BaseModel, where: str = "") -> list[str]:
+    """Every key in a validated record (and the records inside it) that the schema does
+    not define, as dotted paths: what the engine writes and the schema does not know."""
+    found = [f"{where}{key}" for key in record.model_extra or {}]
+    for name in type(record).model_fields:
+        value = getattr(record, name)
+        items = (
+            value.items()
+            if isinstance(value, dict)
+            else enumerate(value)
+            if isinstance(value, list)
+            else [("", value)]
+        )
+        for key, item in items:
+            if isinstance(item, BaseModel):
+                path = f"{where}{name}" + (f".{key}" if key != "" else "")
+                found.extend(unknown_keys(item, path + "."))
+    return found

@@ -19,9 +19,10 @@ from typing import Any
 
 from evalrun.errors import InputError, ModelError
 from evalrun.model._estimate import prices_for
+from evalrun.model._keys import resolve_key
 from evalrun.model._request import ModelRequest
 from evalrun.model._types import ModelOutput, Usage
-from evalrun.secrets import read_key, scrub
+from evalrun.secrets import remember_environment, scrub
 
 _litellm: Any = None
 
@@ -50,6 +51,7 @@ class LiteLLM:
     default_max_retries = 5
 
     def __init__(self, name: str, args: dict[str, Any]) -> None:
+        """Check everything that needs no litellm first: a mistake costs no import."""
         prefix = name.partition("/")[0]
         if "api_key" in args:
             raise InputError(
@@ -58,20 +60,17 @@ class LiteLLM:
             )
         self.name = name
         self.base_url: str | None = args.get("base_url")
-        self._key_env: str | None = args.get("api_key_env")
-        if self._key_env and not os.environ.get(self._key_env):
+        if prefix == "openai-compatible" and not self.base_url:
             raise InputError(
-                f"model `{name}`: environment variable `{self._key_env}` (its API key) is not set"
+                f"model `{name}` needs a base URL: --model-base-url URL or -M base_url=URL"
             )
         self.default_max_connections = int(args.get("max_connections") or 10)
         _check_prices(name, args.get("prices"))
         self._options = {k: v for k, v in args.items() if k not in _OURS}
+        self._credentials = resolve_key(name, args.get("api_key_env"))
+        remember_environment()  # litellm may read other credentials itself: mask those too
         litellm = load_litellm()
         if prefix == "openai-compatible":
-            if not self.base_url:
-                raise InputError(
-                    f"model `{name}` needs a base URL: --model-base-url URL or -M base_url=URL"
-                )
             self._target = target_model(name)
         else:
             known = {getattr(p, "value", p) for p in litellm.provider_list}
@@ -86,19 +85,16 @@ class LiteLLM:
     def endpoint(self) -> str:
         return f"{self._target}@{self.base_url or 'default'}"
 
+    def ready(self) -> None:
+        if self._credentials.missing is not None:
+            raise self._credentials.missing
+
     def cache_identity(self) -> dict[str, Any]:
         return {
             "provider": self.name.partition("/")[0],
             "model": self.name,
             "base_url": self.base_url,
         }
-
-    def _api_key(self) -> str | None:
-        if self._key_env:
-            return read_key(self._key_env)
-        if self.name.startswith("openai-compatible/"):
-            return "not-needed"  # local servers take any key; the OpenAI client insists on one
-        return None  # litellm reads the provider's usual variable (OPENAI_API_KEY, ...)
 
     async def generate(self, request: ModelRequest) -> ModelOutput:
         litellm = load_litellm()
@@ -113,9 +109,11 @@ class LiteLLM:
             kwargs["timeout"] = request.timeout
         if self.base_url:
             kwargs["api_base"] = self.base_url
-        key = self._api_key()
-        if key:
-            kwargs["api_key"] = key
+        credentials = self._credentials
+        if credentials.missing is not None:  # fatal: no call can succeed without a key
+            raise ModelError(str(credentials.missing), transient=False, fatal=True)
+        if credentials.key:
+            kwargs["api_key"] = credentials.key
         try:
             response = await litellm.acompletion(**kwargs)
             choice = response.choices[0]
@@ -152,11 +150,17 @@ class LiteLLM:
             return ModelError(f"{where}: rate limited (429): {detail}", transient=True, status=429,
                               retry_after=_retry_after(exc), rate_limited=True)  # fmt: skip
         if kind in ("AuthenticationError", "PermissionDeniedError") or status in (401, 403):
+            variable = self._credentials.variable
+            check = f"; check {variable}" if variable else ""
             return ModelError(
-                f"{where}: authentication failed ({status}): {detail}",
+                f"{where}: authentication failed ({status}): {detail}{check}",
                 transient=False,
                 status=status,
                 fatal=True,
+            )
+        if _NO_CREDENTIALS.search(detail):  # the client found no key: no retry can help
+            return ModelError(
+                f"{where}: no credentials: {detail}", transient=False, status=status, fatal=True
             )
         if kind == "NotFoundError" or status == 404:
             return ModelError(
@@ -186,6 +190,12 @@ def target_model(name: str) -> str:
     prefix, _, model = name.partition("/")
     return f"openai/{model}" if prefix == "openai-compatible" else name
 
+
+#: how provider clients say they were given no key at all (often as a 500)
+_NO_CREDENTIALS = re.compile(
+    r"missing credentials|api[_ ]key (?:client option )?must be set|no api[_ ]key",
+    re.IGNORECASE,
+)
 
 _PREFIX = re.compile(r"^(?:litellm\.)?\w+(?:Error|Exception)?:\s*")
 

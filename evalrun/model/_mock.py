@@ -59,6 +59,9 @@ class MockLLM:
     def cache_identity(self) -> dict[str, Any]:
         return {"provider": "mockllm", "model": self.name, "base_url": None}
 
+    def ready(self) -> None:
+        pass
+
     async def generate(self, request: ModelRequest) -> ModelOutput:
         if self._jitter or self._error_rate:
             draw = self._draw(request, request.prompt_text())

@@ -21,6 +21,7 @@ from evalrun.model._limit import ConnectionLimit
 from evalrun.model._provider import Provider, provider_factory
 from evalrun.model._request import ModelRequest, current_scope
 from evalrun.model._types import ChatMessage, GenerateConfig, ModelOutput
+from evalrun.secrets import has_keys, scrub
 
 
 class Model:
@@ -94,6 +95,8 @@ class Model:
         limit.recover()
         output.time = time.monotonic() - started
         output.retries = request.retry
+        if has_keys():  # a provider may echo a key back: mask it before a log or cache sees it
+            output.completion = scrub(output.completion)
         return output
 
     async def _retry(self, request: ModelRequest, first: ModelError) -> ModelOutput:
@@ -127,7 +130,8 @@ class Model:
                     request.retry = attempt.retry_state.attempt_number
                     output = await self._call(request)
         except ModelError as error:
-            error.retry_log = log  # the sample's error record shows every attempt
+            log.append({"error": str(error), "wait": None})  # the attempt that gave up
+            error.retry_log = log  # the sample's record shows every failed attempt
             raise
         output.retry_log = log
         return output

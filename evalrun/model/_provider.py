@@ -31,6 +31,11 @@ class Provider(Protocol):
         """What, besides the request, decides an answer: provider, model, base URL."""
         ...
 
+    def ready(self) -> None:
+        """Raise `SetupError` when this provider cannot make calls here (its API key is
+        not set). A run checks this before it starts; `prompts` and `estimate` do not."""
+        ...
+
     async def generate(self, request: ModelRequest) -> ModelOutput: ...
 
 
