@@ -5,7 +5,10 @@ back (or the sum, for "What is A + B?"), and can fail a seeded share of calls th
 real providers do: 429 with Retry-After, 500, answers slower than the client's timeout,
 malformed JSON, and dropped connections. Whether a call fails is a hash of the prompt and
 how many times that prompt was asked, so a retried call can succeed and a run is
-reproducible. It counts calls, and checks the API key when given one.
+reproducible. It counts calls, and checks the API key when given one. With `echo_auth`
+it behaves like a careless proxy: the `Authorization` header it received comes back in
+the first error of every prompt (a 500, then retried), in a 400 for prompts that ask to
+be refused, and in every completion.
 
 Run standalone: python tests/fake_openai.py [port]
 """
@@ -36,11 +39,14 @@ class Behaviour:
     context_limit: int | None = None  # prompts longer than this many characters get a 400
     latency: float = 0.0
     seed: int = 0
+    echo_auth: bool = False
 
 
 @dataclass
 class Stats:
     calls: int = 0
+    #: every Authorization header received
+    auth: Counter[str] = field(default_factory=Counter)
     faults: Counter[str] = field(default_factory=Counter)
     attempts: Counter[str] = field(default_factory=Counter)
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -133,6 +139,9 @@ class _Handler(BaseHTTPRequestHandler):
         behaviour = self.owner.behaviour
         messages = request.get("messages", [])
         prompt = "\n".join(str(m.get("content", "")) for m in messages)
+        auth = self.headers.get("Authorization", "")
+        with self.owner.stats.lock:
+            self.owner.stats.auth[auth] += 1
         if (
             behaviour.api_key is not None
             and self.headers.get("Authorization") != f"Bearer {behaviour.api_key}"
@@ -156,6 +165,13 @@ class _Handler(BaseHTTPRequestHandler):
                 "context_length_exceeded",
             )
         fault = self.owner.fault_for(prompt)
+        if behaviour.echo_auth:
+            if "refuse" in prompt:
+                return self._error(
+                    400, f"Refused (authorization: {auth}).", "invalid_request_error"
+                )
+            if self.owner.stats.attempts[prompt] == 1:
+                return self._error(500, f"Upstream failed (authorization: {auth}).", "server_error")
         if behaviour.latency:
             time.sleep(behaviour.latency)
         if fault == "429":
@@ -177,6 +193,8 @@ class _Handler(BaseHTTPRequestHandler):
         )
         found = _SUM.search(str(last_user))
         answer = str(int(found.group(1)) + int(found.group(2))) if found else str(last_user)
+        if behaviour.echo_auth:
+            answer = f"{answer} (authorization: {auth})"
         max_tokens = request.get("max_tokens")
         finish = "stop"
         if max_tokens is not None and len(answer) // 4 > max_tokens:
