@@ -73,3 +73,24 @@ def test_error_rate_with_request_retries(evalrun, write, tmp_path: Path) -> None
     log = only_log(tmp_path / "logs")
     assert log["results"]["errored_samples"] == 0
     assert sum(s["output"]["retries"] for s in log["samples"]) > 0
+
+
+def test_every_failed_attempt_is_in_the_sample_record(evalrun, write, tmp_path: Path) -> None:
+    """Whether a call finally succeeded or gave up, its sample lists every failed attempt."""
+    write_jsonl(tmp_path / "d.jsonl", [{"input": f"q{i}"} for i in range(30)])
+    task = write("t.yaml", "dataset: {path: d.jsonl}\nfail_on_error: false\n")
+    result = evalrun(
+        "eval", str(task), "-m", "mockllm/model", "-M", "error_rate=0.6", "-M", "seed=2",
+        "--max-retries", "3",
+    )  # fmt: skip
+    assert result.code == 0, result.output
+    samples = only_log(tmp_path / "logs")["samples"]
+    gave_up = [s for s in samples if s["error"]]
+    overcame = [s for s in samples if not s["error"] and s["retries"]]
+    assert gave_up and overcame
+    for sample in gave_up:  # four attempts, four failures; the last one waited for nothing
+        assert [r["wait"] is None for r in sample["retries"]] == [False, False, False, True]
+        assert all("simulated transient error" in r["error"] for r in sample["retries"])
+    for sample in overcame:
+        assert len(sample["retries"]) == sample["output"]["retries"]
+        assert all(r["wait"] is not None for r in sample["retries"])

@@ -222,3 +222,94 @@ def test_eval_retry_of_a_missing_log(tmp_path: Path) -> None:
     result = run_evalrun("eval-retry", str(tmp_path / "nope.eval"))
     assert result.code == 2
     assert result.err.strip() == f"{tmp_path / 'nope.eval'}: log file not found"
+
+
+def test_retry_when_a_file_the_log_points_at_is_gone(tmp_path: Path) -> None:
+    """The mock's responses file was deleted: one line, exit 2; `-M` points at another."""
+    write_jsonl(
+        tmp_path / "d.jsonl", [{"id": i, "input": f"q{i}", "target": "yes"} for i in range(6)]
+    )
+    write_jsonl(tmp_path / "r.jsonl", [{"match": "q", "output": "yes"}])
+    task = tmp_path / "t.yaml"
+    task.write_text("dataset: {path: d.jsonl}\nscorer: [exact]\nfail_on_error: false\n")
+    logs = tmp_path / "logs"
+    first = run_evalrun(
+        "eval", str(task), "-m", "mockllm/model", "-M", "responses=r.jsonl", "-M", "error_rate=1",
+        "--log-dir", str(logs), cwd=tmp_path,
+    )  # fmt: skip
+    assert first.code == 0, first.output
+    (path,) = logs_in(logs)
+    moved = tmp_path / "moved.jsonl"
+    (tmp_path / "r.jsonl").rename(moved)
+    gone = run_evalrun("eval-retry", str(path), "-M", "error_rate=0")
+    assert gone.code == 2 and "Traceback" not in gone.output
+    assert (
+        gone.err.strip()
+        == f"{tmp_path / 'r.jsonl'}: cannot read responses file: No such file or directory"
+    )
+    retry = run_evalrun("eval-retry", str(path), "-M", f"responses={moved}", "-M", "error_rate=0")
+    assert retry.code == 0, retry.output
+    final = raw_log(next(p for p in logs_in(logs) if p != path))
+    assert final["results"]["completed_samples"] == 6
+    assert all(s["scores"]["exact"]["value"] == "C" for s in final["samples"])
+    assert final["header"]["model_args"]["responses"] == str(moved)
+
+
+def test_retry_against_a_server_that_moved(tmp_path: Path) -> None:
+    from fake_openai import FakeOpenAI
+
+    write_jsonl(tmp_path / "d.jsonl", [{"id": i, "input": f"say {i}"} for i in range(8)])
+    task = tmp_path / "t.yaml"
+    task.write_text("dataset: {path: d.jsonl}\nfail_on_error: false\n")
+    logs = tmp_path / "logs"
+    with FakeOpenAI(fault_rate=1.0, faults=("500",)) as old:
+        first = run_evalrun(
+            "eval", str(task), "-m", "openai-compatible/fake", "--model-base-url", old.base_url,
+            "--max-retries", "0", "--log-dir", str(logs),
+        )  # fmt: skip
+    assert first.code == 0 and raw_log(logs_in(logs)[0])["results"]["errored_samples"] == 8
+    (path,) = logs_in(logs)
+    with FakeOpenAI() as new:
+        retry = run_evalrun("eval-retry", str(path), "--model-base-url", new.base_url)
+        calls = new.stats.calls
+    assert retry.code == 0, retry.output
+    assert calls == 8
+    final = raw_log(next(p for p in logs_in(logs) if p != path))
+    assert final["results"]["completed_samples"] == 8 and final["results"]["errored_samples"] == 0
+    assert final["header"]["model_args"]["base_url"] == new.base_url
+
+
+def test_retry_of_several_logs_runs_them_as_one_set(tmp_path: Path) -> None:
+    """--max-tasks units at once, sharing one connection limit per endpoint."""
+    from test_concurrency import overlap
+
+    write_jsonl(tmp_path / "d.jsonl", [{"id": i, "input": f"q{i}"} for i in range(12)])
+    for name in ("a", "b", "c"):
+        (tmp_path / f"{name}.yaml").write_text("dataset: {path: d.jsonl}\nfail_on_error: false\n")
+    logs = tmp_path / "logs"
+    first = run_evalrun(
+        "eval", *(str(tmp_path / f"{n}.yaml") for n in "abc"), "-m", "mockllm/model",
+        "-M", "error_rate=1", "--log-dir", str(logs),
+    )  # fmt: skip
+    assert first.code == 0, first.output
+    old = logs_in(logs)
+    assert len(old) == 3
+    retry = run_evalrun(
+        "eval-retry", *map(str, old), "-M", "error_rate=0", "-M", "latency=0.2",
+        "--max-tasks", "3", "--max-connections", "4",
+    )  # fmt: skip
+    assert retry.code == 0, retry.output
+    new = [raw_log(p) for p in logs_in(logs) if p not in old]
+    assert len(new) == 3 and all(log["results"]["completed_samples"] == 12 for log in new)
+    samples = [s for log in new for s in log["samples"]]
+    calls = [  # each model call, from its slot to the sample's end (less 2 ms each side)
+        {"started_at": s["started_at"] + s["total_time"] - s["output"]["time"] + 0.002,
+         "total_time": s["output"]["time"] - 0.004}
+        for s in samples
+    ]  # fmt: skip
+    assert overlap(calls) == 4  # one limit of 4 for the endpoint, not 4 per unit
+    spans = [
+        (min(s["started_at"] for s in log["samples"]), max(s["started_at"] for s in log["samples"]))
+        for log in new
+    ]
+    assert max(start for start, _ in spans) < min(end for _, end in spans)  # side by side

@@ -69,6 +69,10 @@ class DiskThread:
         self._executor.shutdown(wait=True)
         self._raise_if_failed()
 
+    def stop(self) -> None:
+        """Stop taking work (the writer gave up); what was submitted still finishes."""
+        self._executor.shutdown(wait=True)
+
     def _raise_if_failed(self) -> None:
         if self._last is not None and self._last.done():
             self._last.result()
@@ -208,11 +212,23 @@ class BufferedWriter:
         stats: dict[str, Any],
         error: dict[str, Any] | None,
     ) -> None:
-        """Wait for the disk thread, then write what is still buffered and the outcome."""
-        self._disk.close()
-        rest, self._lines = self._lines, self._new_chunk()
-        summary = {"status": status, "results": results, "stats": stats, "error": error}
-        self._finish(rest, summary)
+        """Wait for the disk thread, then write what is still buffered and the outcome.
+
+        When the disk fails (full, a file size limit), the file is closed as it stands,
+        keeping what reached it, and the error is raised.
+        """
+        try:
+            self._disk.close()
+            rest, self._lines = self._lines, self._new_chunk()
+            summary = {"status": status, "results": results, "stats": stats, "error": error}
+            self._finish(rest, summary)
+        except OSError:
+            self._abandon()
+            raise
+
+    def _abandon(self) -> None:
+        """Close the file without writing more: nothing buffered is flushed on exit."""
+        raise NotImplementedError
 
     def _write_chunk(self, lines: Lines) -> None:
         raise NotImplementedError

@@ -16,6 +16,7 @@ is reported (with the number of samples it held) and the scan goes on past it.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import struct
 import zipfile
@@ -42,10 +43,14 @@ class EvalLogWriter(BufferedWriter):
         header = {**header, "samples": encoded.rows, "dataset_digest": encoded.digest}
         self._zip = zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1)
         self._chunks = 0
-        self._zip.writestr("header.json", dumps({"version": LOG_VERSION, "header": header}))
-        for part, rows in enumerate(encoded.chunks, start=1):
-            self._zip.writestr(f"dataset/{part:06d}.jsonl", rows.data)
-        self._checkpoint()
+        try:
+            self._zip.writestr("header.json", dumps({"version": LOG_VERSION, "header": header}))
+            for part, rows in enumerate(encoded.chunks, start=1):
+                self._zip.writestr(f"dataset/{part:06d}.jsonl", rows.data)
+            self._checkpoint()
+        except OSError:
+            self._abandon()
+            raise
 
     def _write_chunk(self, lines: Lines, checkpoint: bool = True) -> None:
         self._chunks += 1
@@ -67,6 +72,13 @@ class EvalLogWriter(BufferedWriter):
         fp, self._zip.fp = self._zip.fp, None
         assert fp is not None
         fp.close()
+
+    def _abandon(self) -> None:
+        self._disk.stop()
+        fp, self._zip.fp = self._zip.fp, None  # ZipFile.close() would try to write again
+        if fp is not None:
+            with contextlib.suppress(OSError):
+                fp.close()
 
     def _checkpoint(self) -> None:
         """Write the central directory after the last entry, so the zip is valid now.

@@ -19,6 +19,7 @@ short by a crash is read line by line up to its last complete sample.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 from collections.abc import Iterable, Iterator
@@ -45,13 +46,17 @@ class JsonLogWriter(BufferedWriter):
         header = {**header, "samples": encoded.rows, "dataset_digest": encoded.digest}
         self._file: IO[bytes] = path.open("wb")
         write = self._file.write
-        write(b'{"version": %d,\n"header": %s,\n"dataset": [' % (LOG_VERSION, dumps(header)))
-        self._first = True
-        for rows in encoded.chunks:
-            self._append(rows)
-        write(b'\n],\n"samples": [')
-        self._first = True
-        self._sync()
+        try:
+            write(b'{"version": %d,\n"header": %s,\n"dataset": [' % (LOG_VERSION, dumps(header)))
+            self._first = True
+            for rows in encoded.chunks:
+                self._append(rows)
+            write(b'\n],\n"samples": [')
+            self._first = True
+            self._sync()
+        except OSError:
+            self._abandon()
+            raise
 
     def _write_chunk(self, lines: Lines) -> None:
         self._append(lines)
@@ -74,6 +79,11 @@ class JsonLogWriter(BufferedWriter):
         self._file.write(b"\n],\n" + tail + b"}\n")
         self._sync()
         self._file.close()
+
+    def _abandon(self) -> None:
+        self._disk.stop()
+        with contextlib.suppress(OSError):
+            self._file.close()  # (its buffer is lost: the disk would not take it)
 
     def _sync(self) -> None:
         self._file.flush()

@@ -112,14 +112,21 @@ class Model:
             seconds = backoff(state)
             if isinstance(error, ModelError) and error.retry_after:
                 seconds = max(seconds, error.retry_after)
-            log.append({"error": str(error), "wait": round(seconds, 3)})
             return seconds
+
+        def record(state: RetryCallState) -> None:
+            """One entry per failed attempt that is followed by a wait (tenacity asks for
+            the wait before it decides to stop, so `wait` cannot be the place)."""
+            error = state.outcome.exception() if state.outcome else None
+            pause = state.next_action.sleep if state.next_action else 0.0
+            log.append({"error": str(error), "wait": round(pause, 3)})
 
         retrying = AsyncRetrying(
             stop=stop_after_attempt(self.max_retries),
             wait=wait,
             retry=retry_if_exception(lambda e: isinstance(e, ModelError) and e.transient),
             sleep=anyio.sleep,
+            before_sleep=record,
             reraise=True,
         )
         log.append({"error": str(first), "wait": round(_first_wait(first, self._backoff), 3)})
