@@ -52,7 +52,7 @@ def make_config(config: RunConfig | None = None, **options: Any) -> RunConfig:
             names = names[1:]
         option = "--" + names[0].replace("_", "-") if names else "options"
         message = str(first["msg"]).removeprefix("Value error, ")
-        raise InputError(f"{option}: {message}") from None
+        raise InputError(f"{option}: {message[:1].lower()}{message[1:]}") from None
 
 
 def read_config_file(path: Path) -> dict[str, Any]:
@@ -202,6 +202,7 @@ def _resume_unit(summary: LogSummary, overrides: dict[str, Any]) -> Unit:
         base_dir=Path(header.base_dir),
         file=Path(header.task_file) if header.task_file else None,
         samples=samples,
+        max_prompt_chars=run.max_prompt_chars,
     )
     return Unit(
         task,

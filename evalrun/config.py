@@ -40,6 +40,8 @@ class RunConfig(StrictModel):
     time_limit: float | None = Field(default=None, gt=0)
     token_limit: int | None = Field(default=None, gt=0)
     message_limit: int | None = Field(default=None, gt=0)
+    #: characters a rendered template may hold; past it, the sample fails (None: 10 million)
+    max_prompt_chars: int | None = Field(default=None, ge=1)
     generate: GenerateConfig = Field(default_factory=GenerateConfig)
     cache: bool = False
     cache_dir: str | None = None

@@ -22,6 +22,14 @@ class Location:
     line: int | None = None
     col: int | None = None
 
+    @classmethod
+    def of_byte(cls, path: Path | str, data: bytes, offset: int, first_line: int = 1) -> Location:
+        """Where byte `offset` of `data` (a file's bytes, or its line `first_line` on) is:
+        its line and its column in characters, as an editor counts them."""
+        start = data.rfind(b"\n", 0, offset) + 1
+        column = len(data[start:offset].decode("utf-8", errors="replace")) + 1
+        return cls(path, first_line + data.count(b"\n", 0, offset), column)
+
     def __str__(self) -> str:
         parts = [str(self.path)]
         if self.line is not None:

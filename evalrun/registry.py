@@ -14,7 +14,7 @@ import re
 import sys
 import typing
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -22,7 +22,7 @@ from pydantic import BaseModel, ValidationError, create_model
 
 from evalrun.errors import InputError, Location
 from evalrun.strict import StrictModel, suggest
-from evalrun.template import Template
+from evalrun.template import DEFAULT_MAX_CHARS, Template
 
 Kind = Literal["solver", "scorer", "metric", "reducer"]
 
@@ -64,6 +64,14 @@ def _is_kwargs(entry: Entry, value: dict[str, Any]) -> bool:
 
 
 @dataclass(frozen=True)
+class Requirement:
+    """A component's condition on every sample, and where the component was written."""
+
+    check: Callable[[Any], str | None]
+    location: Location | None
+
+
+@dataclass(frozen=True)
 class BuildContext:
     """What a factory may use while building: templates and user code, located in the file.
 
@@ -76,18 +84,20 @@ class BuildContext:
     where: tuple[str | int, ...] = ()
     locate: Callable[[tuple[str | int, ...]], Location | None] = lambda _where: None
     seed: int | None = None
+    #: characters a rendered template may hold (`--max-prompt-chars`)
+    max_chars: int = DEFAULT_MAX_CHARS
     #: every template compiled for the task, so the plan can check them against the data
     templates: list[Template] = field(default_factory=list)
+    #: what components need of every sample (`multiple_choice`: choices), checked at load
+    requirements: list[Requirement] = field(default_factory=list)
 
     def at(self, *keys: str | int) -> BuildContext:
-        return BuildContext(
-            self.base_dir,
-            self.template_vars,
-            (*self.where, *keys),
-            self.locate,
-            self.seed,
-            self.templates,
-        )
+        return replace(self, where=(*self.where, *keys))
+
+    def require(self, check: Callable[[Any], str | None]) -> None:
+        """Have every sample checked before any model call: `check(sample)` returns what
+        is wrong with it (reported at this component), or None."""
+        self.requirements.append(Requirement(check, self.location()))
 
     def location(self, *keys: str | int) -> Location | None:
         return self.locate((*self.where, *keys))
@@ -95,7 +105,7 @@ class BuildContext:
     def template(self, text: str, key: str | None = None, extra: Iterable[str] = ()) -> Template:
         """Compile `text`; unknown placeholders are reported at the argument's line."""
         where = self.location(key) if key else self.location()
-        compiled = Template(text, self.template_vars | set(extra), where)
+        compiled = Template(text, self.template_vars | set(extra), where, self.max_chars)
         self.templates.append(compiled)
         return compiled
 
@@ -114,10 +124,13 @@ class BuildContext:
             raise InputError(
                 f"python: cannot import module `{module_name}`: {exc}", where
             ) from None
-        except Exception as exc:
-            raise InputError(
-                f"python: importing `{module_name}` failed: {type(exc).__name__}: {exc}", where
-            ) from None
+        except (Exception, SystemExit) as exc:  # its own error, or a sys.exit() on import
+            what = (
+                f"called sys.exit({exc.code!r})"
+                if isinstance(exc, SystemExit)
+                else (f"failed: {type(exc).__name__}: {exc}")
+            )
+            raise InputError(f"python: importing `{module_name}` {what}", where) from None
         function = getattr(module, attr, None)
         if not callable(function):
             raise InputError(f"python: `{module_name}` has no function `{attr}`", where)
@@ -195,7 +208,7 @@ def _load_builtins() -> None:
 def _signature_model(
     kind: str, name: str, factory: Callable[..., Any]
 ) -> tuple[type[BaseModel], str | None, bool]:
-    hints = typing.get_type_hints(factory)
+    hints = typing.get_type_hints(factory, include_extras=True)  # keep `Annotated` bounds
     parameters = list(inspect.signature(factory).parameters.values())
     takes_context = bool(parameters) and parameters[0].name == "ctx"
     if takes_context:

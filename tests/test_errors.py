@@ -5,8 +5,20 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from conftest import only_log
 
 DATA = '{"id": 1, "input": "What is 2+2?", "target": "4", "topic": "math"}\n'
+BOMB = (
+    "dataset: {path: d.jsonl}\nmetadata:\n"
+    + "\n".join(
+        ["  a: &a [x, x, x, x, x, x, x, x, x, x]"]
+        + [
+            f"  {n}: &{n} [" + ", ".join([f"*{p}"] * 10) + "]"
+            for p, n in zip("abcdefgh", "bcdefghi")
+        ]
+    )
+    + "\n"
+)
 
 CASES = {
     "bad_yaml": ("dataset:\n  path: d.jsonl\n solver: [x\n", ":3:2: invalid YAML"),
@@ -103,6 +115,58 @@ CASES = {
         "dataset:\n  samples:\n    - {input: a, choices: 'nope'}\nsolver: [multiple_choice]\n",
         "row 1: choices must be a list",
     ),
+    "yaml_alias_bomb": (
+        BOMB,
+        ":10:6: invalid YAML: its aliases expand to 1,234,567,9",
+    ),
+    "yaml_nested_too_deep": (
+        "dataset: {path: d.jsonl}\nmetadata: {x: " + "[" * 500 + "]" * 500 + "}\n",
+        ":2:113: invalid YAML: nested more than 100 levels deep",
+    ),
+    "template_unknown_filter": (
+        "dataset: {path: d.jsonl}\nsolver:\n  - user_message: '{{ input|uper }}'\n",
+        ":3:19: template: unknown filter `uper`; did you mean `upper`?",
+    ),
+    "template_unknown_test": (
+        "dataset: {path: d.jsonl}\nsolver:\n  - user_message: '{% if input is nosuchtest %}x{% endif %}'\n",
+        ":3:19: template: unknown test `nosuchtest`",
+    ),
+    "template_nested_too_deep": (
+        "dataset: {path: d.jsonl}\nsolver:\n  - user_message: '{{ "
+        + "(" * 80
+        + "input"
+        + ")" * 80
+        + " }}'\n",
+        ":3:19: template nested too deeply",
+    ),
+    "template_mutation": (
+        "dataset: {path: d.jsonl}\nsolver:\n  - user_message: '{{ metadata.clear() }}'\n",
+        ":3:19: template: method `clear` cannot be called in a template",
+    ),
+    "multiple_choice_without_choices": (
+        "dataset: {path: d.jsonl}\nsolver:\n  - multiple_choice: {shuffle: true}\n",
+        ":3:22: sample `1` has no choices for multiple_choice",
+    ),
+    "bootstrap_without_samples": (
+        "dataset: {path: d.jsonl}\nmetrics: [{bootstrap_stderr: {num_samples: 0}}]\n",
+        ":2:44: num_samples: input should be greater than or equal to 1",
+    ),
+    "pass_at_0": (
+        "dataset: {path: d.jsonl}\nepochs: {count: 2, reducer: pass_at_0}\n",
+        ":2:29: reducer `pass_at_0`: k must be at least 1",
+    ),
+    "pass_at_more_than_epochs": (
+        "dataset: {path: d.jsonl}\nepochs: {count: 2, reducer: [mean, at_least_3]}\n",
+        ":2:36: reducer `at_least_3` needs at least 3 epochs (the task runs 2)",
+    ),
+    "negative_tolerance": (
+        "dataset: {path: d.jsonl}\nscorer:\n  - match: {numeric: true, tolerance: -1}\n",
+        ":3:39: tolerance: input should be greater than or equal to 0",
+    ),
+    "dataset_without_extension": (
+        "dataset: {path: d}\n",
+        "d: cannot tell the dataset's format: its name has no extension",
+    ),
 }
 
 
@@ -110,6 +174,7 @@ CASES = {
 def test_malformed_task_file(case: str, evalrun, write, tmp_path: Path) -> None:
     text, expected = CASES[case]
     write("d.jsonl", DATA)
+    write("d", DATA)
     task = write(f"{case}.yaml", text)
     result = evalrun("eval", str(task), "-m", "mockllm/model")
     assert result.code == 2, result.output
@@ -117,7 +182,7 @@ def test_malformed_task_file(case: str, evalrun, write, tmp_path: Path) -> None:
     lines = result.err.strip().splitlines()
     assert len(lines) == 1, result.err
     assert expected in lines[0], lines[0]
-    where = "d.jsonl" if expected.startswith("d.jsonl") else f"{case}.yaml"
+    where = expected.split(":")[0] if expected.startswith("d") else f"{case}.yaml"
     assert where in lines[0]
     assert not (tmp_path / "logs").exists() or not list((tmp_path / "logs").iterdir()), (
         "no log for bad input"
@@ -157,6 +222,20 @@ def test_bad_csv_row(evalrun, write) -> None:
             "--fail-on-error: fail_on_error must be true, false or a number",
         ),
         (["--epochs-reducer", "meen"], "unknown reducer `meen`"),
+        (["--epochs-reducer", "avg"], "--epochs-reducer: unknown reducer `avg`"),
+        (
+            ["--epochs-reducer", "pass_at_2"],
+            "--epochs-reducer: reducer `pass_at_2` needs at least 2",
+        ),
+        (["--temperature", "-5"], "--temperature: input should be greater than or equal to 0"),
+        (["-M", "error_rate=2"], "mockllm: model argument `error_rate` must be at most 1, not 2"),
+        (["-M", "latency=1e308"], "mockllm: model argument `latency` must be at most 3600"),
+        (["-M", "latency=nan"], "mockllm: model argument `latency` must be a number from 0"),
+        (["-M", "seed=1.5"], "mockllm: model argument `seed` must be a whole number"),
+        (
+            ["--max-prompt-chars", "0"],
+            "--max-prompt-chars: input should be greater than or equal to 1",
+        ),
     ],
 )
 def test_bad_options(args: list[str], expected: str, evalrun, write) -> None:
@@ -165,7 +244,9 @@ def test_bad_options(args: list[str], expected: str, evalrun, write) -> None:
     result = evalrun("eval", str(task), *args)
     assert result.code == 2, result.output
     assert "Traceback" not in result.output
-    assert expected in result.err
+    (line,) = result.err.strip().splitlines()
+    assert expected in line
+    assert "t.yaml" not in line  # a command-line mistake is not blamed on the task file
 
 
 def test_missing_task_file(evalrun) -> None:
@@ -203,3 +284,108 @@ def test_bad_responses_file(evalrun, write) -> None:
     result = evalrun("eval", str(task))
     assert result.code == 2
     assert "r.jsonl:1: invalid regex '('" in result.err
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        (b"dataset: {path: d.jsonl}\nname: caf\xe9\n", ":2:10: not UTF-8 text (byte 0xe9)"),
+        (
+            b"dataset: {path: d.jsonl}\nname: a\x00b\n",
+            ":2:8: invalid YAML: character U+0000 is not allowed",
+        ),
+        (b"\x89PNG\r\n\x1a\n\x00\x00", ":1:1: not UTF-8 text (byte 0x89)"),
+        (b"\xef\xbb\xbfdataset: {path: d.jsonl}\nepochs: x\n", ":2:9: epochs must be a count"),
+    ],
+    ids=["latin-1", "nul", "binary", "bom"],
+)
+def test_task_files_that_are_not_text(
+    content: bytes, expected: str, evalrun, write, tmp_path
+) -> None:
+    write("d.jsonl", DATA)
+    task = tmp_path / "t.yaml"
+    task.write_bytes(content)
+    result = evalrun("eval", str(task), "-m", "mockllm/model")
+    assert result.code == 2 and "Traceback" not in result.output
+    assert result.err.strip() == f"{task}{expected}" or result.err.startswith(f"{task}{expected}")
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "expected"),
+    [
+        (
+            "short.csv",
+            "input,target\nhello,1\nworld\n",
+            "short.csv:3: row 3: 1 values for 2 header columns",
+        ),
+        (
+            "twice.csv",
+            "input,input\nhello,1\n",
+            "twice.csv:1: the header names column `input` twice",
+        ),
+        (
+            "latin.jsonl",
+            '{"input": "a"}\n{"input": "caf\xe9"}\n',
+            "latin.jsonl:2:15: row 2: not UTF-8 text (byte 0xe9)",
+        ),
+        ("latin.csv", "input\nok\ncaf\xe9\n", "latin.csv:3:4: row 3: not UTF-8 text (byte 0xe9)"),
+        (
+            "latin.json",
+            '[{"input": "a"},\n {"input": "caf\xe9"}]',
+            "latin.json:2:16: row at line 2: not UTF-8 text (byte 0xe9)",
+        ),
+        (
+            "deep.jsonl",
+            '{"input": "a", "m": ' + "[" * 100_000 + "]" * 100_000 + "}\n",
+            "deep.jsonl:1: row 1: JSON nested too deeply",
+        ),
+    ],
+)
+def test_bad_dataset_files(name: str, content: str, expected: str, evalrun, tmp_path) -> None:
+    (tmp_path / name).write_bytes(content.encode("latin-1"))
+    task = tmp_path / "t.yaml"
+    task.write_text(f"dataset: {{path: {name}}}\n")
+    result = evalrun("eval", str(task), "-m", "mockllm/model")
+    assert result.code == 2 and "Traceback" not in result.output
+    assert result.err.strip() == f"{tmp_path}/{expected}" or expected in result.err
+
+
+@pytest.mark.parametrize("fmt", ["csv", "jsonl"])
+def test_a_byte_order_mark_is_accepted(fmt: str, evalrun, tmp_path) -> None:
+    """Spreadsheet programs start UTF-8 files with a byte-order mark."""
+    text = (
+        "id,input,target\na1,hi,hi\n"
+        if fmt == "csv"
+        else '{"id": "a1", "input": "hi", "target": "hi"}\n'
+    )
+    (tmp_path / f"d.{fmt}").write_bytes(b"\xef\xbb\xbf" + text.encode())
+    task = tmp_path / "t.yaml"
+    task.write_text(f"dataset: {{path: d.{fmt}}}\nscorer: [exact]\n")
+    result = evalrun("eval", str(task), "-m", "mockllm/echo")
+    assert result.code == 0, result.output
+    (sample,) = only_log(tmp_path / "logs")["samples"]
+    assert sample["id"] == "a1" and sample["scores"]["exact"]["value"] == "C"
+
+
+def test_a_module_that_exits_on_import(evalrun, write, tmp_path) -> None:
+    write("d.jsonl", DATA)
+    (tmp_path / "quits.py").write_text("import sys\nsys.exit(3)\n")
+    task = write("t.yaml", "dataset: {path: d.jsonl}\nscorer:\n  - python: 'quits:score'\n")
+    result = evalrun("eval", str(task), "-m", "mockllm/model")
+    assert result.code == 2, result.output
+    assert result.err.strip() == f"{task}:3:13: python: importing `quits` called sys.exit(3)"
+
+
+@pytest.mark.parametrize(
+    "command",
+    [["eval"], ["eval", "--dry-run"], ["prompts"], ["estimate"], ["eval", "-m", "openai/gpt-4o"]],
+)
+def test_template_mistakes_are_found_by_every_command(command: list[str], evalrun, write) -> None:
+    write("d.jsonl", DATA)
+    task = write(
+        "t.yaml",
+        "dataset: {path: d.jsonl}\nsolver:\n  - user_message: '{{ input|nosuchfilter }}'\n",
+    )
+    result = evalrun(command[0], str(task), *command[1:])
+    assert result.code == 2, result.output
+    assert result.err.strip() == f"{task}:3:19: template: unknown filter `nosuchfilter`"

@@ -60,7 +60,8 @@ def test_errors_are_deterministic_under_concurrency(evalrun, task: Path, tmp_pat
         )
         log = only_log(tmp_path / "logs")
         failed.append(sorted((s["id"], s["epoch"]) for s in log["samples"] if s["error"]))
-    assert failed[0] == failed[1]
+    assert 5 <= len(failed[0]) <= 20  # errors happen (30% of 40, seeded)...
+    assert failed[0] == failed[1]  # ...and the same ones, whatever the concurrency
 
 
 def test_true_fails_on_first_error(evalrun, task: Path, tmp_path: Path) -> None:

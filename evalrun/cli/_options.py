@@ -26,6 +26,9 @@ Timeout = Annotated[float | None, Opt(help="Seconds per model request.")]
 TimeLimit = Annotated[float | None, Opt(help="Seconds per sample.")]
 TokenLimit = Annotated[int | None, Opt(help="Tokens per sample.")]
 MessageLimit = Annotated[int | None, Opt(help="Messages per sample.")]
+MaxPromptChars = Annotated[
+    int | None, Opt(help="Characters a rendered template may hold (default 10 million).")
+]
 Temperature = Annotated[float | None, Opt(help="Sampling temperature.")]
 MaxTokens = Annotated[int | None, Opt(help="Most tokens per answer.")]
 TopP = Annotated[float | None, Opt(help="Nucleus sampling.")]
@@ -91,8 +94,6 @@ def collect_options(values: dict[str, Any]) -> dict[str, Any]:
 
 def parse_pairs(file: Path | None, pairs: list[str] | None, flag: str) -> dict[str, Any]:
     """`key=value` pairs (values read as YAML scalars: 3, 0.5, true) over a YAML file's."""
-    import yaml
-
     from evalrun.errors import InputError
 
     out: dict[str, Any] = {}
@@ -107,11 +108,22 @@ def parse_pairs(file: Path | None, pairs: list[str] | None, flag: str) -> dict[s
         key, sep, text = pair.partition("=")
         if not sep or not key.strip():
             raise InputError(f"{flag} expects key=value, got `{pair}`")
-        try:
-            value = yaml.safe_load(text) if text else ""
-        except yaml.YAMLError:
-            value = text
-        out[key.strip()] = (
-            value if isinstance(value, str | int | float | bool) or value is None else text
-        )
+        out[key.strip()] = _scalar(text)
     return out
+
+
+def _scalar(text: str) -> Any:
+    """`3`, `0.5`, `true`, `null` as YAML reads them; anything else stays text. Only a
+    scalar is ever built (a collection, with its aliases, is never expanded)."""
+    import yaml
+
+    if not text:
+        return ""
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError:
+        return text
+    if not isinstance(node, yaml.ScalarNode):
+        return text
+    value = yaml.SafeLoader("").construct_object(node)
+    return value if isinstance(value, str | int | float | bool) or value is None else text

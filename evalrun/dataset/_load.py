@@ -37,33 +37,55 @@ Row = tuple[Location, dict[str, Any]]
 
 
 def read_rows(path: Path, fmt: str | None = None) -> Iterator[Row]:
-    """Yield (location, row) for each record of a dataset file."""
-    fmt = fmt or path.suffix.lstrip(".").lower()
+    """Yield (location, row) for each record of a dataset file.
+
+    Text must be UTF-8; a byte-order mark (what spreadsheet programs write) is accepted,
+    and a byte that is not UTF-8 is reported at its row and column.
+    """
+    if fmt is None:
+        fmt = path.suffix.lstrip(".").lower()
+        if not fmt:
+            raise InputError(
+                "cannot tell the dataset's format: its name has no extension "
+                f"(set dataset.format to one of: {', '.join(FORMATS)})",
+                Location(path),
+            )
     if fmt not in FORMATS:
         raise InputError(
             f"unsupported dataset format `.{fmt}` (use one of: {', '.join(FORMATS)})",
             Location(path),
         )
     try:
-        handle = path.open(encoding="utf-8", newline="")
+        handle = path.open("rb")
     except FileNotFoundError:
         raise InputError("dataset file not found", Location(path)) from None
     except OSError as exc:
         raise InputError(f"cannot read dataset: {exc.strerror or exc}", Location(path)) from None
     with handle:
+        if fmt == "jsonl":
+            yield from _jsonl_rows(path, _text_lines(path, handle))
+        elif fmt == "json":
+            yield from _json_rows(path, handle.read())
+        else:
+            yield from _csv_rows(path, _text_lines(path, handle))
+
+
+def _text_lines(path: Path, handle: Any) -> Iterator[str]:
+    """A binary file's lines as text: UTF-8, without a leading byte-order mark; a line that
+    is not UTF-8 is an `InputError` at its row and column."""
+    for number, raw in enumerate(handle, start=1):
         try:
-            if fmt == "jsonl":
-                yield from _jsonl_rows(path, handle)
-            elif fmt == "json":
-                yield from _json_rows(path, handle.read())
-            else:
-                yield from _csv_rows(path, handle)
+            line: str = raw.decode("utf-8")
         except UnicodeDecodeError as exc:
-            raise InputError(f"dataset is not UTF-8 text: {exc.reason}", Location(path)) from None
+            raise InputError(
+                f"row {number}: not UTF-8 text (byte 0x{raw[exc.start]:02x})",
+                Location.of_byte(path, raw, exc.start, first_line=number),
+            ) from None
+        yield line.removeprefix("\ufeff") if number == 1 else line
 
 
-def _jsonl_rows(path: Path, handle: Any) -> Iterator[Row]:
-    for number, line in enumerate(handle, start=1):
+def _jsonl_rows(path: Path, lines: Iterator[str]) -> Iterator[Row]:
+    for number, line in enumerate(lines, start=1):
         if not line.strip():
             continue
         where = Location(path, number)
@@ -73,6 +95,8 @@ def _jsonl_rows(path: Path, handle: Any) -> Iterator[Row]:
             raise InputError(
                 f"row {number}: invalid JSON: {exc.msg}", Location(path, number, exc.colno)
             ) from None
+        except RecursionError:
+            raise InputError(f"row {number}: JSON nested too deeply", where) from None
         if not isinstance(row, dict):
             raise InputError(
                 f"row {number}: expected a JSON object, got {type(row).__name__}", where
@@ -80,20 +104,29 @@ def _jsonl_rows(path: Path, handle: Any) -> Iterator[Row]:
         yield where, row
 
 
-def _json_rows(path: Path, text: str) -> Iterator[Row]:
+def _json_rows(path: Path, data: bytes) -> Iterator[Row]:
     try:
-        data = json.loads(text)
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        where = Location.of_byte(path, data, exc.start)
+        raise InputError(
+            f"row at line {where.line}: not UTF-8 text (byte 0x{data[exc.start]:02x})", where
+        ) from None
+    try:
+        document = json.loads(text)
     except json.JSONDecodeError as exc:
         raise InputError(
             f"invalid JSON: {exc.msg}", Location(path, exc.lineno, exc.colno)
         ) from None
-    if isinstance(data, dict) and isinstance(data.get("samples"), list):
-        data = data["samples"]
-    if not isinstance(data, list):
+    except RecursionError:
+        raise InputError("JSON nested too deeply", Location(path)) from None
+    if isinstance(document, dict) and isinstance(document.get("samples"), list):
+        document = document["samples"]
+    if not isinstance(document, list):
         raise InputError(
             'a JSON dataset must be a list of objects (or {"samples": [...]})', Location(path)
         )
-    for number, row in enumerate(data, start=1):
+    for number, row in enumerate(document, start=1):
         if not isinstance(row, dict):
             raise InputError(
                 f"row {number}: expected a JSON object, got {type(row).__name__}", Location(path)
@@ -101,12 +134,23 @@ def _json_rows(path: Path, text: str) -> Iterator[Row]:
         yield Location(path), row  # a JSON array keeps no line per row: errors say `row N`
 
 
-def _csv_rows(path: Path, handle: Any) -> Iterator[Row]:
-    reader = csv.DictReader(handle)
+def _csv_rows(path: Path, lines: Iterator[str]) -> Iterator[Row]:
+    """Rows of a CSV file; a row with more or fewer values than the header is an error
+    (`csv.DictReader` fills a short row's columns with None, an empty field is "")."""
+    reader = csv.DictReader(lines)
+    header = reader.fieldnames or []
+    repeated = next((name for i, name in enumerate(header) if name in header[:i]), None)
+    if repeated is not None:
+        raise InputError(f"the header names column `{repeated}` twice", Location(path, 1))
     for row in reader:
         where = Location(path, reader.line_num)
         if None in row:
             raise InputError(f"row {reader.line_num}: more values than header columns", where)
+        if None in row.values():
+            given = sum(1 for value in row.values() if value is not None)
+            raise InputError(
+                f"row {reader.line_num}: {given} values for {len(header)} header columns", where
+            )
         yield where, row
 
 

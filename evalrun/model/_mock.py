@@ -24,6 +24,9 @@ from evalrun.model._request import ModelRequest
 from evalrun.model._types import ModelOutput, Usage, count_message_tokens, count_tokens
 from evalrun.strict import suggest
 
+#: the longest simulated call, in seconds (an hour: longer is a typo, not a test)
+MAX_LATENCY = 3600.0
+
 _ARGS = {
     "responses",
     "latency",
@@ -45,11 +48,13 @@ class MockLLM:
         self.name = name
         self._echo = name == "mockllm/echo"
         self._default = f"Default output from {name}"
-        self._latency = _number(args, "latency", 0.0)
-        self._jitter = _number(args, "latency_jitter", 0.0)
-        self._error_rate = _number(args, "error_rate", 0.0)
-        self._seed = int(_number(args, "seed", 0))
-        self.default_max_connections = int(_number(args, "max_connections", 100))
+        self._latency = _number(args, "latency", 0.0, most=MAX_LATENCY)
+        self._jitter = _number(args, "latency_jitter", 0.0, most=MAX_LATENCY)
+        self._error_rate = _number(args, "error_rate", 0.0, most=1.0)
+        self._seed = int(_number(args, "seed", 0, whole=True))
+        self.default_max_connections = int(_number(args, "max_connections", 100, whole=True))
+        if self.default_max_connections < 1:
+            raise InputError("mockllm: model argument `max_connections` must be at least 1")
         self._responses = _load_responses(Path(args["responses"])) if args.get("responses") else []
         self._clock = _Clock()
 
@@ -149,7 +154,15 @@ def _unit(draw: bytes, index: int) -> float:
     return int.from_bytes(draw[index * 8 : index * 8 + 8], "big") / 2**64
 
 
-def _number(args: dict[str, Any], key: str, default: float) -> float:
+def _number(
+    args: dict[str, Any],
+    key: str,
+    default: float,
+    *,
+    most: float | None = None,
+    whole: bool = False,
+) -> float:
+    """A finite, non-negative number argument, at most `most`, a whole number if `whole`."""
     value = args.get(key, default)
     try:
         number = float(value)
@@ -157,8 +170,12 @@ def _number(args: dict[str, Any], key: str, default: float) -> float:
         raise InputError(
             f"mockllm: model argument `{key}` must be a number, not {value!r}"
         ) from None
-    if number < 0:
-        raise InputError(f"mockllm: model argument `{key}` must not be negative")
+    if isinstance(value, bool) or not math.isfinite(number) or number < 0:
+        raise InputError(f"mockllm: model argument `{key}` must be a number from 0, not {value!r}")
+    if most is not None and number > most:
+        raise InputError(f"mockllm: model argument `{key}` must be at most {most:g}, not {value!r}")
+    if whole and not number.is_integer():
+        raise InputError(f"mockllm: model argument `{key}` must be a whole number, not {value!r}")
     return number
 
 

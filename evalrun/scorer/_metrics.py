@@ -5,6 +5,9 @@ from __future__ import annotations
 import math
 import random
 from collections.abc import Callable, Sequence
+from typing import Annotated
+
+from pydantic import Field
 
 from evalrun.registry import BuildContext, register
 
@@ -37,7 +40,11 @@ def stderr() -> Metric:
 
 
 @register("metric", "bootstrap_stderr")
-def bootstrap_stderr(ctx: BuildContext, num_samples: int = 1000, seed: int | None = None) -> Metric:
+def bootstrap_stderr(
+    ctx: BuildContext,
+    num_samples: Annotated[int, Field(ge=1, le=1_000_000)] = 1000,
+    seed: int | None = None,
+) -> Metric:
     """Standard deviation of the mean over `num_samples` resamples, seeded so runs agree."""
     fixed = seed if seed is not None else (ctx.seed if ctx.seed is not None else 0)
 

@@ -8,6 +8,7 @@ from collections import Counter
 from collections.abc import Callable
 from math import comb
 
+from evalrun.errors import InputError
 from evalrun.registry import Entry, make_entry, register, register_pattern
 from evalrun.scorer._score import Score, to_float
 
@@ -82,9 +83,14 @@ def at_least(k: int) -> Reducer:
 def _pattern_entry(
     prefix: str, build: Callable[[int], Reducer]
 ) -> Callable[[re.Match[str]], Entry]:
+    """`pass_at_<k>` and `at_least_<k>`: k from 1, and (checked when the task is built) no
+    more than the task's epochs; `epochs` in the entry's info says how many it needs."""
+
     def resolve(found: re.Match[str]) -> Entry:
         k = int(found.group(1))
-        return make_entry("reducer", f"{prefix}_{k}", lambda: build(k))
+        if k < 1:
+            raise InputError(f"reducer `{found.group(0)}`: k must be at least 1")
+        return make_entry("reducer", f"{prefix}_{k}", lambda: build(k), epochs=k)
 
     return resolve
 

@@ -6,7 +6,9 @@ import inspect
 import re
 from collections import Counter
 from collections.abc import Awaitable, Callable
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
+
+from pydantic import Field
 
 from evalrun.errors import InputError
 from evalrun.registry import BuildContext, register
@@ -50,7 +52,7 @@ def includes(ignore_case: bool = True) -> Scorer:
 def match(
     location: Literal["begin", "end", "any", "exact"] = "end",
     numeric: bool = False,
-    tolerance: float = 1e-6,
+    tolerance: Annotated[float, Field(ge=0)] = 1e-6,
     ignore_case: bool = True,
 ) -> Scorer:
     """A target at the beginning, end, anywhere in, or exactly the answer.
@@ -98,7 +100,10 @@ def match(
 
 @register("scorer", "pattern", metrics=CORRECTNESS)
 def pattern(
-    ctx: BuildContext, pattern: str, group: int | None = None, ignore_case: bool = True
+    ctx: BuildContext,
+    pattern: str,
+    group: Annotated[int, Field(ge=0)] | None = None,
+    ignore_case: bool = True,
 ) -> Scorer:
     """Extract the answer with a regex (its first group by default) and compare it to the target."""
     try:

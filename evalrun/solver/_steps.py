@@ -6,7 +6,6 @@ import inspect
 import random
 from typing import Any
 
-from evalrun.errors import InputError
 from evalrun.model import ChatMessage, GenerateConfig
 from evalrun.registry import BuildContext, register
 from evalrun.solver._choices import letters, parse_letters, render_choices
@@ -150,11 +149,10 @@ def multiple_choice(
     )
     compiled = ctx.template(source, "template", extra={"question", "letters", "prompt"})
     base_seed = seed if seed is not None else (ctx.seed or 0)
+    ctx.require(_has_choices)
 
     async def step(state: TaskState) -> None:
-        choices = state.sample.choices
-        if not choices:
-            raise InputError(f"multiple_choice: sample `{state.sample.id}` has no choices")
+        choices = state.sample.choices or []
         order = list(range(len(choices)))
         if shuffle:
             random.Random(f"{base_seed}:{state.sample.id}:{state.epoch}").shuffle(order)
@@ -173,6 +171,12 @@ def multiple_choice(
         state.store["choice_order"] = order
 
     return step
+
+
+def _has_choices(sample: Any) -> str | None:
+    if sample.choices:
+        return None
+    return "has no choices for multiple_choice (map a column with dataset.fields.choices)"
 
 
 @register("solver", "self_critique")

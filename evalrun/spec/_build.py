@@ -20,7 +20,7 @@ from pydantic import ValidationError
 from evalrun.config import RunConfig
 from evalrun.dataset import FieldMap, Sample, read_rows, rows_to_samples, shuffled
 from evalrun.errors import InputError, Location
-from evalrun.registry import BuildContext, Kind, lookup
+from evalrun.registry import BuildContext, Kind, Requirement, lookup
 from evalrun.scorer import Metric, Reducer, Scorer
 from evalrun.solver import Step
 from evalrun.spec._errors import explain
@@ -28,7 +28,7 @@ from evalrun.spec._load import TaskSource
 from evalrun.spec._task import SAMPLE_VARIABLES, Component, TaskSpec
 from evalrun.spec._yaml import PathKey, SourceMap
 from evalrun.strict import suggest
-from evalrun.template import Template
+from evalrun.template import DEFAULT_MAX_CHARS, Template
 
 Locate = Callable[[PathKey], Location | None]
 
@@ -52,6 +52,7 @@ class Task:
     scorers: list[ScorerDef]
     reducers: list[tuple[str, Reducer]]
     templates: list[Template] = field(default_factory=list)
+    requirements: list[Requirement] = field(default_factory=list)
 
     @property
     def name(self) -> str:
@@ -70,6 +71,15 @@ def resolve(spec: TaskSpec, run: RunConfig, locate: Locate) -> TaskSpec:
                 f"{suggest(unknown[0], set(spec.args))} (its arguments: {declared})"
             )
         update["args"] = {**spec.args, **run.task_args}
+    if run.epochs_reducer is not None:  # the command line's own: blamed on the option
+        count = run.epochs or spec.epochs.count
+        for name in run.epochs_reducer:
+            try:
+                problem = _epochs_problem(name, lookup("reducer", name).info, count)
+            except InputError as exc:
+                problem = exc.message
+            if problem:
+                raise InputError(f"--epochs-reducer: {problem}")
     if run.epochs is not None or run.epochs_reducer is not None:
         epochs: dict[str, Any] = {}
         if run.epochs is not None:
@@ -105,6 +115,7 @@ def build(
     source: SourceMap | None = None,
     prefix: PathKey = (),
     samples: list[Sample] | None = None,
+    max_prompt_chars: int | None = None,
 ) -> Task:
     """Build a resolved spec. `samples` (from a log) replaces reading the dataset."""
 
@@ -120,7 +131,14 @@ def build(
         return explain(exc, source, (*prefix, *where))
 
     seed = spec.dataset.seed if spec.dataset.seed is not None else spec.config.seed
-    ctx = BuildContext(base_dir, frozenset(SAMPLE_VARIABLES | set(spec.args)), (), locate, seed)
+    ctx = BuildContext(
+        base_dir,
+        frozenset(SAMPLE_VARIABLES | set(spec.args)),
+        (),
+        locate,
+        seed,
+        max_prompt_chars or DEFAULT_MAX_CHARS,
+    )
 
     def make(kind: Kind, component: Component, where: PathKey) -> tuple[str, Any, dict[str, Any]]:
         name, value = (
@@ -162,15 +180,20 @@ def build(
             )
         )
     _apply_metrics(spec, scorers, make, locate)
-    reducers = [
-        (r, make("reducer", r, ("epochs", "reducer", i))[1])
-        for i, r in enumerate(spec.epochs.reducer)
-    ]
+    reducers = []
+    for i, name in enumerate(spec.epochs.reducer):
+        _, reduce, info = make("reducer", name, ("epochs", "reducer", i))
+        problem = _epochs_problem(name, info, spec.epochs.count)
+        if problem:
+            raise InputError(problem, locate(("epochs", "reducer", i)))
+        reducers.append((name, reduce))
     _check_thresholds(spec, scorers, locate_key)
     if samples is None:
         samples = load_samples(spec, base_dir, locate)
-    task = Task(spec, file, base_dir, samples, steps, scorers, reducers, ctx.templates)
-    check_templates(task)
+    task = Task(
+        spec, file, base_dir, samples, steps, scorers, reducers, ctx.templates, ctx.requirements
+    )
+    check_samples(task)
     return task
 
 
@@ -182,6 +205,7 @@ def build_source(task: TaskSource, run: RunConfig) -> Task:
         file=task.path.resolve(),
         source=task.source,
         prefix=task.prefix,
+        max_prompt_chars=run.max_prompt_chars,
     )
 
 
@@ -206,6 +230,14 @@ def _apply_metrics(spec: TaskSpec, scorers: list[ScorerDef], make: Any, locate: 
             (_name(c), make("metric", c, ("metrics", scorer_name, i))[1])
             for i, c in enumerate(components)
         ]
+
+
+def _epochs_problem(name: str, info: dict[str, Any], count: int) -> str | None:
+    """What is wrong with reducer `name` over `count` epochs (`pass_at_3` needs 3)."""
+    needed = int(info.get("epochs", 1))
+    if needed > count:
+        return f"reducer `{name}` needs at least {needed} epochs (the task runs {count})"
+    return None
 
 
 def _name(component: Component) -> str:
@@ -257,8 +289,14 @@ def load_samples(spec: TaskSpec, base_dir: Path, locate: Locate) -> list[Sample]
     return samples
 
 
-def check_templates(task: Task) -> None:
-    """Every `metadata.X` a template reads exists in every sample (before any model call)."""
+def check_samples(task: Task) -> None:
+    """Before any model call: every `metadata.X` a template reads exists in every sample,
+    and every sample has what each component requires of it (`multiple_choice`: choices)."""
+    for requirement in task.requirements:
+        for sample in task.samples:
+            problem = requirement.check(sample)
+            if problem is not None:
+                raise InputError(f"sample `{sample.id}` {problem}", requirement.location)
     for template in task.templates:
         if not template.metadata_keys:
             continue

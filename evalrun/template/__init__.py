@@ -1,5 +1,5 @@
-"""Templates: strict, sandboxed `{{ name }}` rendering (jinja2)."""
+"""Templates: strict, sandboxed, bounded `{{ name }}` rendering (jinja2)."""
 
-from evalrun.template._template import Template
+from evalrun.template._template import DEFAULT_MAX_CHARS, Template
 
-__all__ = ["Template"]
+__all__ = ["DEFAULT_MAX_CHARS", "Template"]
