@@ -14,7 +14,7 @@ BOMB = (
         ["  a: &a [x, x, x, x, x, x, x, x, x, x]"]
         + [
             f"  {n}: &{n} [" + ", ".join([f"*{p}"] * 10) + "]"
-            for p, n in zip("abcdefgh", "bcdefghi")
+            for p, n in zip("abcdefgh", "bcdefghi", strict=True)
         ]
     )
     + "\n"
