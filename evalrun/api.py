@@ -159,7 +159,7 @@ def eval_retry(
     units: builtins.list[Unit] = []
     for path in map(Path, logs):
         summary = read_summary(path)
-        if _successful(summary):  # then read it whole: a damaged log has samples to run again
+        if _successful(summary) and not summary.damaged:  # read it whole before trusting it
             summary = read_summary(path, verify=True)
             if not summary.damaged:
                 results.append(result_from_summary(summary))

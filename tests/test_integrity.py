@@ -79,6 +79,8 @@ def test_a_damaged_chunk_of_a_finished_log_is_reported_and_rerun(tmp_path: Path)
     assert shown.code == 0, shown.output
     assert f"({600 - len(lost)}/600 sample-epochs)" in shown.out
     assert f"damaged: {len(lost)} sample records unreadable ({chunks[1].filename})" in shown.out
+    listed = run_evalrun("log", "list", str(path.parent))
+    assert "success (damaged)" in listed.out and f"{600 - len(lost)}/600" in listed.out
     dumped = run_evalrun("log", "dump", str(path))
     assert "damaged" in dumped.err and "Traceback" not in dumped.output
     document = json.loads(dumped.out)

@@ -49,6 +49,7 @@ def log_list(
                 "task": summary.header.task,
                 "model": summary.header.model,
                 "status": summary.status,
+                "damaged": summary.damaged,
                 "samples_done": summary.samples_done,
                 "samples_total": summary.total,
                 "score": score,
@@ -69,7 +70,7 @@ def log_list(
             str(row["created"]),
             str(row["task"]),
             str(row["model"]),
-            str(row["status"]),
+            str(row["status"]) + (" (damaged)" if row["damaged"] else ""),
             f"{row['samples_done']}/{row['samples_total']}",
             "-" if headline is None else f"{headline[0]} {headline[1]:.3f}",
             "-" if row["duration"] is None else f"{row['duration']:.1f}s",
@@ -159,12 +160,12 @@ def log_dump(
             out.write("\n]")
             results = summary.get("results") or {}
             reader.damage.settle(
-                rows=rows,
-                expected_rows=int(header.get("samples") or 0),
                 samples=samples,
                 expected=(results.get("completed_samples", 0) + results.get("errored_samples", 0))
                 if results
                 else None,
+                rows=rows,
+                expected_rows=int(header.get("samples") or 0),
             )
         for key, value in summary.items():
             out.write(f',\n"{key}": {json.dumps(value)}')

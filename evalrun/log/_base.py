@@ -82,7 +82,6 @@ class LogWriter(Protocol):
     """Writes one log. Samples are buffered and reach the disk on `flush()`, which the
     engine calls at least every half second; `close()` writes the outcome."""
 
-    def write_sample(self, sample: dict[str, Any]) -> None: ...
     def write_raw(self, line: bytes) -> None: ...
     def flush(self) -> None: ...
     def close(
@@ -190,11 +189,8 @@ class BufferedWriter:
     def _new_chunk(self) -> Lines:
         return Lines(self.LINE_START, self.LINE_END)
 
-    def write_sample(self, sample: dict[str, Any]) -> None:
-        self.write_raw(dumps(sample))
-
     def write_raw(self, line: bytes) -> None:
-        """Write a sample line (also: copy one exactly as another log holds it)."""
+        """Write a sample as its encoded line (`dumps`, or exactly as another log holds it)."""
         lines = self._lines
         lines.add(line)
         if len(lines.data) >= self.MAX_CHUNK_BYTES:
@@ -257,10 +253,19 @@ class Damage:
             self.parts[part] = samples
             self.lost += samples or 0
 
-    def settle(self, *, rows: int, expected_rows: int, samples: int, expected: int | None) -> None:
-        """Complete the tally after a full read: dataset rows against the header's count,
-        sample records against the summary's (a finished log says how many it holds)."""
-        self.missing_rows = max(0, expected_rows - rows)
+    def settle(
+        self,
+        *,
+        samples: int,
+        expected: int | None,
+        rows: int | None = None,
+        expected_rows: int = 0,
+    ) -> None:
+        """Complete the tally after reading: sample records against the summary's count (a
+        finished log says how many it holds), and dataset rows, when read, against the
+        header's."""
+        if rows is not None:
+            self.missing_rows = max(0, expected_rows - rows)
         gap = (expected or 0) - samples
         if gap > self.lost:
             if not self.parts:
@@ -319,7 +324,8 @@ class LogReader:
         raise NotImplementedError
 
     def count_samples(self) -> int:
-        """Sample records on disk, without reading them (may include damaged ones)."""
+        """Sample records in the parts of the log that pass their checks, without parsing
+        them: a damaged part is recorded in `damage` (fast: for listing many logs)."""
         raise NotImplementedError
 
     def close(self) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -78,13 +78,13 @@ class LogSummary:
     path: Path
     header: EvalHeader
     status: str
-    #: sample records: as the summary counts them, or as read when verified
+    #: sample records that could be read (see `read_summary`)
     samples_done: int
     results: EvalResults | None
     stats: dict[str, Any] | None
     error: dict[str, Any] | None
-    #: what a full read found unreadable; None when the samples were not read
-    damage: Damage | None = None
+    #: what could not be read (empty when the log is whole)
+    damage: Damage = field(default_factory=Damage)
 
     @property
     def total(self) -> int:
@@ -96,9 +96,13 @@ class LogSummary:
 
 
 def read_summary(path: Path | str, *, verify: bool = False) -> LogSummary:
-    """A log's header and outcome. Without `verify`, the samples are counted, not read
-    (fast, for listing many logs); with it, every sample and dataset row is read and
-    checked, and `damage` says what could not be read."""
+    """A log's header, outcome and sample count, with what could not be read in `damage`.
+
+    Without `verify`, sample records are counted in the parts that pass their checks
+    (each `.eval` chunk's CRC; each complete `.json` line), not parsed: fast enough to
+    list many logs. With it, every sample is validated against the schema and every
+    dataset row is checked against the header's count and digest.
+    """
     reader = open_log(path)
     try:
         header = _validate(EvalHeader, reader.header(), path)
@@ -108,20 +112,13 @@ def read_summary(path: Path | str, *, verify: bool = False) -> LogSummary:
             if summary and summary.get("results")
             else None
         )
-        expected = results.completed_samples + results.errored_samples if results else None
-        damage: Damage | None = None
         if verify:
             done = sum(1 for _ in reader.iter_samples())
             check_dataset(reader, header)
-            damage = reader.damage
-            damage.settle(
-                rows=header.samples - damage.missing_rows,
-                expected_rows=header.samples,
-                samples=done,
-                expected=expected,
-            )
         else:
-            done = expected if expected is not None else reader.count_samples()
+            done = reader.count_samples()
+        expected = results.completed_samples + results.errored_samples if results else None
+        reader.damage.settle(samples=done, expected=expected)
         return LogSummary(
             Path(path),
             header,
@@ -130,7 +127,7 @@ def read_summary(path: Path | str, *, verify: bool = False) -> LogSummary:
             results,
             summary.get("stats") if summary else None,
             summary.get("error") if summary else None,
-            damage,
+            reader.damage,
         )
     finally:
         reader.close()
@@ -182,10 +179,10 @@ def read_log(path: Path | str) -> EvalLog:
         log.dataset, log.samples = dataset, samples
         results = log.results
         reader.damage.settle(
-            rows=len(dataset),
-            expected_rows=log.header.samples,
             samples=len(samples),
             expected=results.completed_samples + results.errored_samples if results else None,
+            rows=len(dataset),
+            expected_rows=log.header.samples,
         )
         log.damage = reader.damage.to_dict() if reader.damage else None
         return log
