@@ -19,7 +19,9 @@ import re
 import sys
 from typing import Any, TextIO
 
-_KEYS: set[str] = set()
+#: every registered key (mutated in place, never rebound: `if KEYS:` is the cheap test
+#: the per-sample paths make)
+KEYS: set[str] = set()
 #: (raw bytes, as JSON encodes them) of every key, for scrubbing encoded log lines
 _ENCODED: list[tuple[bytes, bytes]] = []
 
@@ -43,10 +45,10 @@ def read_key(variable: str) -> str | None:
 def remember(value: str) -> None:
     """Mask `value` wherever evalrun writes or prints from now on."""
     value = value.strip()
-    if value and value not in _KEYS:
+    if value and value not in KEYS:
         import orjson  # the log's own encoder: a key is masked as the log spells it
 
-        _KEYS.add(value)
+        KEYS.add(value)
         raw = value.encode()
         _ENCODED.append((raw, orjson.dumps(value)[1:-1]))
         _ENCODED.sort(key=lambda pair: -len(pair[0]))  # longest first: no key masks part of another
@@ -59,13 +61,9 @@ def remember_environment() -> None:
             remember(value)
 
 
-def has_keys() -> bool:
-    return bool(_KEYS)
-
-
 def scrub(text: str) -> str:
     """`text` with every registered key replaced by `***`."""
-    if not _KEYS:
+    if not KEYS:
         return text
     for raw, _ in _ENCODED:
         key = raw.decode()
@@ -91,7 +89,7 @@ class _ScrubbedStream:
         self._stream = stream
 
     def write(self, text: str) -> int:
-        self._stream.write(scrub(text) if _KEYS else text)
+        self._stream.write(scrub(text) if KEYS else text)
         return len(text)
 
     def __getattr__(self, name: str) -> Any:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import json
 import random
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -56,35 +56,39 @@ def read_rows(path: Path, fmt: str | None = None) -> Iterator[Row]:
             Location(path),
         )
     try:
-        handle = path.open("rb")
+        handle = path.open(encoding="utf-8-sig", newline="")  # (-sig: a leading BOM is dropped)
     except FileNotFoundError:
         raise InputError("dataset file not found", Location(path)) from None
     except OSError as exc:
         raise InputError(f"cannot read dataset: {exc.strerror or exc}", Location(path)) from None
     with handle:
-        if fmt == "jsonl":
-            yield from _jsonl_rows(path, _text_lines(path, handle))
-        elif fmt == "json":
-            yield from _json_rows(path, handle.read())
-        else:
-            yield from _csv_rows(path, _text_lines(path, handle))
-
-
-def _text_lines(path: Path, handle: Any) -> Iterator[str]:
-    """A binary file's lines as text: UTF-8, without a leading byte-order mark; a line that
-    is not UTF-8 is an `InputError` at its row and column."""
-    for number, raw in enumerate(handle, start=1):
         try:
-            line: str = raw.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            raise InputError(
-                f"row {number}: not UTF-8 text (byte 0x{raw[exc.start]:02x})",
-                Location.of_byte(path, raw, exc.start, first_line=number),
-            ) from None
-        yield line.removeprefix("\ufeff") if number == 1 else line
+            if fmt == "jsonl":
+                yield from _jsonl_rows(path, handle)
+            elif fmt == "json":
+                yield from _json_rows(path, handle.read())
+            else:
+                yield from _csv_rows(path, handle)
+        except UnicodeDecodeError:  # rows are lines, but in a JSON array they are not
+            raise _not_utf8(path, "line" if fmt == "json" else "row") from None
 
 
-def _jsonl_rows(path: Path, lines: Iterator[str]) -> Iterator[Row]:
+def _not_utf8(path: Path, label: str) -> InputError:
+    """Where a dataset stops being UTF-8 text, found again on this error path only (the
+    reading itself decodes in C: a line at a time in Python would cost every row)."""
+    with path.open("rb") as handle:
+        for number, raw in enumerate(handle, start=1):
+            try:
+                raw.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                return InputError(
+                    f"{label} {number}: not UTF-8 text (byte 0x{raw[exc.start]:02x})",
+                    Location.of_byte(path, raw, exc.start, first_line=number),
+                )
+    return InputError("dataset is not UTF-8 text", Location(path))
+
+
+def _jsonl_rows(path: Path, lines: Iterable[str]) -> Iterator[Row]:
     for number, line in enumerate(lines, start=1):
         if not line.strip():
             continue
@@ -104,14 +108,7 @@ def _jsonl_rows(path: Path, lines: Iterator[str]) -> Iterator[Row]:
         yield where, row
 
 
-def _json_rows(path: Path, data: bytes) -> Iterator[Row]:
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        where = Location.of_byte(path, data, exc.start)
-        raise InputError(
-            f"row at line {where.line}: not UTF-8 text (byte 0x{data[exc.start]:02x})", where
-        ) from None
+def _json_rows(path: Path, text: str) -> Iterator[Row]:
     try:
         document = json.loads(text)
     except json.JSONDecodeError as exc:
@@ -134,7 +131,7 @@ def _json_rows(path: Path, data: bytes) -> Iterator[Row]:
         yield Location(path), row  # a JSON array keeps no line per row: errors say `row N`
 
 
-def _csv_rows(path: Path, lines: Iterator[str]) -> Iterator[Row]:
+def _csv_rows(path: Path, lines: Iterable[str]) -> Iterator[Row]:
     """Rows of a CSV file; a row with more or fewer values than the header is an error
     (`csv.DictReader` fills a short row's columns with None, an empty field is "")."""
     reader = csv.DictReader(lines)

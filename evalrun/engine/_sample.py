@@ -95,9 +95,9 @@ MAX_RECORD_CHARS = 100_000_000
 def encode_record(record: dict[str, Any]) -> tuple[bytes, bool]:
     """The record as a log line, and True; or, when it is too large or cannot be encoded,
     an error record in its place (False): the sample then counts as errored."""
-    output = record["output"]
-    size = len(record["input"]) + sum(len(m["content"]) for m in record["messages"])
-    size += len(output["completion"]) if output is not None else 0
+    size = len(record["input"])
+    for message in record["messages"]:  # (the answer is among them; a loop: per sample)
+        size += len(message["content"])
     if size > MAX_RECORD_CHARS:
         problem = f"the sample's text is too large to log ({size:,} characters)"
     else:

@@ -42,15 +42,15 @@ class JsonLogWriter(BufferedWriter):
     ) -> None:
         super().__init__()
         self.path = path
-        encoded = encode_dataset(dataset, self.LINE_START, self.LINE_END)
+        encoded = encode_dataset(dataset)
         header = {**header, "samples": encoded.rows, "dataset_digest": encoded.digest}
         self._file: IO[bytes] = path.open("wb")
         write = self._file.write
         try:
             write(b'{"version": %d,\n"header": %s,\n"dataset": [' % (LOG_VERSION, dumps(header)))
-            self._first = True
-            for rows in encoded.chunks:
-                self._append(rows)
+            for i, rows in enumerate(c for c in encoded.chunks if c.count):
+                # rows are newline-ended JSON (never a raw newline inside): add the commas
+                write((b"\n" if i == 0 else b",\n") + rows.data[:-1].replace(b"\n", b",\n"))
             write(b'\n],\n"samples": [')
             self._first = True
             self._sync()
@@ -63,9 +63,7 @@ class JsonLogWriter(BufferedWriter):
         self._sync()
 
     def _append(self, lines: Lines) -> None:
-        if not lines.count:
-            return
-        if self._first:  # no comma before an array's first line
+        if self._first:  # no comma before the array's first sample
             self._file.write(b"\n")
             self._file.write(memoryview(lines.data)[len(self.LINE_START) :])
             self._first = False

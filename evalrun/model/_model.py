@@ -21,7 +21,7 @@ from evalrun.model._limit import ConnectionLimit
 from evalrun.model._provider import Provider, provider_factory
 from evalrun.model._request import ModelRequest, current_scope
 from evalrun.model._types import ChatMessage, GenerateConfig, ModelOutput
-from evalrun.secrets import has_keys, scrub
+from evalrun.secrets import KEYS, scrub
 
 
 class Model:
@@ -95,7 +95,7 @@ class Model:
         limit.recover()
         output.time = time.monotonic() - started
         output.retries = request.retry
-        if has_keys():  # a provider may echo a key back: mask it before a log or cache sees it
+        if KEYS:  # a provider may echo a key back: mask it before a log or cache sees it
             output.completion = scrub(output.completion)
         return output
 

@@ -51,6 +51,9 @@ SAFE_METHODS = frozenset(
         "cycle", "changed",
     }
 )  # fmt: skip
+#: nodes whose evaluation `_Sandbox` checks against the bound, and nodes that repeat output
+_CHECKED = (nodes.Filter, nodes.Call, nodes.Mul, nodes.Pow, nodes.Mod)
+_REPEATING = (nodes.For, nodes.Macro, nodes.CallBlock, nodes.FilterBlock)
 #: filters that take attribute names (`map(attribute='x')`): no name may start with `_`
 _ATTRIBUTE_FILTERS = frozenset(
     {"map", "selectattr", "rejectattr", "groupby", "sort", "sum", "unique", "min", "max"}
@@ -152,7 +155,16 @@ _ENV = _environment()
 class Template:
     """A compiled template that knows where it was written."""
 
-    __slots__ = ("_template", "location", "max_chars", "metadata_keys", "names", "source")
+    __slots__ = (
+        "_guarded",
+        "_streamed",
+        "_template",
+        "location",
+        "max_chars",
+        "metadata_keys",
+        "names",
+        "source",
+    )
 
     def __init__(
         self,
@@ -182,20 +194,29 @@ class Template:
                     location,
                 )
         self.metadata_keys = _metadata_keys(tree)
+        #: filters, calls or arithmetic: the checks of `_Sandbox` need this template's bound
+        self._guarded = next(tree.find_all(_CHECKED), None) is not None
+        #: loops and macros can repeat output: it is measured as it is produced
+        self._streamed = next(tree.find_all(_REPEATING), None) is not None
 
     def render(self, variables: Mapping[str, Any]) -> str:
-        """The text; past `max_chars`, an `InputError` (the sample fails, not the run)."""
-        token = _BOUND.set(self.max_chars)
+        """The text; past `max_chars`, an `InputError` (the sample fails, not the run).
+
+        Most prompt templates only place values in text: they render as jinja renders,
+        and their length is checked once (this runs for every sample).
+        """
+        token = _BOUND.set(self.max_chars) if self._guarded else None
         try:
+            if not self._streamed:
+                text = self._template.render(variables)
+                if len(text) > self.max_chars:
+                    raise self._too_long()
+                return text
             parts, size = [], 0
             for part in self._template.generate(variables):
                 size += len(part)
                 if size > self.max_chars:
-                    raise InputError(
-                        f"template: the rendered text is longer than {self.max_chars:,} "
-                        "characters (--max-prompt-chars)",
-                        self.location,
-                    )
+                    raise self._too_long()
                 parts.append(part)
             return "".join(parts)
         except jinja2.UndefinedError as exc:
@@ -207,7 +228,15 @@ class Template:
         except (RecursionError, MemoryError) as exc:
             raise InputError(f"template: {type(exc).__name__}", self.location) from None
         finally:
-            _BOUND.reset(token)
+            if token is not None:
+                _BOUND.reset(token)
+
+    def _too_long(self) -> InputError:
+        return InputError(
+            f"template: the rendered text is longer than {self.max_chars:,} characters "
+            "(--max-prompt-chars)",
+            self.location,
+        )
 
     def missing_metadata(self, metadata: Mapping[str, Any]) -> str | None:
         """The first `metadata.X` this template reads that `metadata` lacks, if any."""
