@@ -58,19 +58,32 @@ def test_ctrl_c_while_loading_is_one_line(module: str, tmp_path) -> None:
     assert out.stderr == "interrupted\n"
 
 
+IMPORTS_AFTER = """
+import sys
+from evalrun.cli import main
+sys.argv = {argv!r}
+try:
+    main()
+except SystemExit as exit:
+    assert not exit.code, exit.code
+print('HEAVY', [m for m in {modules!r} if m in sys.modules])
+"""
+
+
 def test_help_and_mock_runs_do_not_import_litellm(tmp_path) -> None:
-    script = (
-        "import sys\n"
-        "from evalrun.cli import main\n"
-        "sys.argv = ['evalrun', '--help']\n"
-        "try:\n    main()\nexcept SystemExit:\n    pass\n"
-        "heavy = [m for m in ('litellm', 'openai', 'tiktoken', 'pydantic', 'jinja2', 'anyio') if m in sys.modules]\n"
-        "print('HEAVY', heavy)\n"
-    )
-    out = subprocess.run(
-        [sys.executable, "-c", script], capture_output=True, text=True, check=True
-    ).stdout
-    assert "HEAVY []" in out
+    from conftest import TASKS
+
+    help_only = ["evalrun", "--help"]
+    mock_run = ["evalrun", "eval", str(TASKS / "dates.yaml"), "--log-dir", str(tmp_path), "--display", "none"]  # fmt: skip
+    for argv, modules in (
+        (help_only, ("litellm", "openai", "tiktoken", "pydantic", "jinja2", "anyio")),
+        (mock_run, ("litellm", "openai", "tiktoken")),
+    ):
+        script = IMPORTS_AFTER.format(argv=argv, modules=modules)
+        out = subprocess.run(
+            [sys.executable, "-c", script], capture_output=True, text=True, check=True
+        ).stdout
+        assert "HEAVY []" in out, (argv, out)
 
 
 def test_version() -> None:

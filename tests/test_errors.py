@@ -332,7 +332,7 @@ def test_task_files_that_are_not_text(
         (
             "latin.json",
             '[{"input": "a"},\n {"input": "caf\xe9"}]',
-            "latin.json:2:16: row at line 2: not UTF-8 text (byte 0xe9)",
+            "latin.json:2:16: line 2: not UTF-8 text (byte 0xe9)",
         ),
         (
             "deep.jsonl",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -182,8 +183,10 @@ def test_errored_and_truncated_calls_are_not_cached(tmp_path: Path) -> None:
 
 
 def test_model_alias_settings_and_prices(tmp_path: Path) -> None:
-    task = write_task(tmp_path, rows=4)
-    with FakeOpenAI() as server:
+    from test_concurrency import overlap
+
+    task = write_task(tmp_path, rows=6)
+    with FakeOpenAI(latency=0.3) as server:
         models = tmp_path / "models.yaml"
         models.write_text(
             f"models:\n  cheap:\n    model: openai-compatible/fake\n    base_url: {server.base_url}\n"
@@ -211,6 +214,8 @@ def test_model_alias_settings_and_prices(tmp_path: Path) -> None:
     )
     assert log["stats"]["cost"] == usage["cost"]
     assert "$" in result.out
+    assert log["header"]["model_args"]["config"] == {"temperature": 0.3}
+    assert overlap(log["samples"]) == 2  # the alias's max_connections
 
 
 def test_unknown_price_is_shown_as_unknown(tmp_path: Path) -> None:
@@ -220,7 +225,7 @@ def test_unknown_price_is_shown_as_unknown(tmp_path: Path) -> None:
     assert result.code == 0
     log = only_log(tmp_path / "logs")
     assert log["stats"]["cost"] is None and log["stats"]["usage"]["unpriced"] == 2
-    assert "unknown" in result.out
+    assert re.search(r"│\s+unknown\s+│", result.out)  # the cost cell (not the log's path)
 
 
 def test_missing_base_url_and_unknown_provider_are_input_errors(tmp_path: Path) -> None:
