@@ -20,7 +20,7 @@ from pydantic import ValidationError
 from evalrun.config import RunConfig, normalize_options
 from evalrun.dataset import Sample, select
 from evalrun.engine import EvalResult, NullReporter, Reporter, RunControl, Unit, plan, run_units
-from evalrun.errors import InputError, Location, unwrap
+from evalrun.errors import ArgumentError, InputError, Location, unwrap
 from evalrun.log import LogSummary, check_dataset, dataset_digest, read_summary, resume_chain
 from evalrun.model import ModelPool, ResponseCache
 from evalrun.spec import (
@@ -110,10 +110,27 @@ def _models(units: builtins.list[Unit], pool: ModelPool, *, ready: bool = True) 
     """Make every model of `units` once, in `pool`, before anything runs; with `ready`,
     check each can be called (its API key is set): a `SetupError` otherwise."""
     for unit in units:
-        model = pool.get(unit.provider_model, unit.model_args)
+        try:
+            model = pool.get(unit.provider_model, unit.model_args)
+        except ArgumentError as exc:
+            raise _where_written(exc, unit) from None
         if ready:
             model.provider.ready()
     return pool
+
+
+def _where_written(error: ArgumentError, unit: Unit) -> InputError:
+    """A model argument's error at its line, when the task file gave the argument."""
+    task, name = unit.task, error.argument
+    if (
+        unit.model == task.spec.model
+        and name in task.spec.model_args
+        and (
+            name not in unit.config.model_args  # (-M wins, and has no file to point at)
+        )
+    ):
+        return InputError(error.message, task.locate(("model_args", name)))
+    return error
 
 
 def eval(

@@ -52,6 +52,15 @@ class InputError(EvalrunError):
         super().__init__(f"{location}: {message}" if location else message)
 
 
+class ArgumentError(InputError):
+    """A model argument is wrong. It names the argument, so that whoever knows where the
+    argument was written (a task file's `model_args`) can point at it."""
+
+    def __init__(self, message: str, argument: str) -> None:
+        self.argument = argument
+        super().__init__(message)
+
+
 class SetupError(EvalrunError):
     """The environment cannot run this (an API key is not set). Printed as one line,
     exit status 1: the input is fine, but nothing can run until the user fixes it."""

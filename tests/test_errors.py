@@ -163,6 +163,10 @@ CASES = {
         "dataset: {path: d.jsonl}\nscorer:\n  - match: {numeric: true, tolerance: -1}\n",
         ":3:39: tolerance: input should be greater than or equal to 0",
     ),
+    "model_argument_out_of_range": (
+        "dataset: {path: d.jsonl}\nmodel: mockllm/model\nmodel_args: {error_rate: 2}\n",
+        ":3:26: mockllm: model argument `error_rate` must be at most 1, not 2",
+    ),
     "dataset_without_extension": (
         "dataset: {path: d}\n",
         "d: cannot tell the dataset's format: its name has no extension",

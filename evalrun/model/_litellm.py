@@ -17,7 +17,7 @@ import os
 import re
 from typing import Any
 
-from evalrun.errors import InputError, ModelError
+from evalrun.errors import ArgumentError, InputError, ModelError
 from evalrun.model._estimate import prices_for
 from evalrun.model._keys import resolve_key
 from evalrun.model._request import ModelRequest
@@ -54,9 +54,10 @@ class LiteLLM:
         """Check everything that needs no litellm first: a mistake costs no import."""
         prefix = name.partition("/")[0]
         if "api_key" in args:
-            raise InputError(
+            raise ArgumentError(
                 f"model `{name}`: API keys come from the environment; set `api_key_env` to the "
-                "name of the variable that holds the key"
+                "name of the variable that holds the key",
+                "api_key",
             )
         self.name = name
         self.base_url: str | None = args.get("base_url")
@@ -246,6 +247,7 @@ def _check_prices(name: str, prices: Any) -> None:
     try:
         float(prices["input"]), float(prices["output"])
     except (TypeError, KeyError, ValueError):
-        raise InputError(
-            f"model `{name}`: prices must be {{input: USD per million, output: USD per million}}"
+        raise ArgumentError(
+            f"model `{name}`: prices must be {{input: USD per million, output: USD per million}}",
+            "prices",
         ) from None

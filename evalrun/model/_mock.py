@@ -19,7 +19,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from evalrun.errors import InputError, Location, ModelError
+from evalrun.errors import ArgumentError, InputError, Location, ModelError
 from evalrun.model._request import ModelRequest
 from evalrun.model._types import ModelOutput, Usage, count_message_tokens, count_tokens
 from evalrun.strict import suggest
@@ -44,7 +44,9 @@ class MockLLM:
     def __init__(self, name: str, args: dict[str, Any]) -> None:
         for key in args:
             if key not in _ARGS:
-                raise InputError(f"mockllm: unknown model argument `{key}`{suggest(key, _ARGS)}")
+                raise ArgumentError(
+                    f"mockllm: unknown model argument `{key}`{suggest(key, _ARGS)}", key
+                )
         self.name = name
         self._echo = name == "mockllm/echo"
         self._default = f"Default output from {name}"
@@ -54,7 +56,9 @@ class MockLLM:
         self._seed = int(_number(args, "seed", 0, whole=True))
         self.default_max_connections = int(_number(args, "max_connections", 100, whole=True))
         if self.default_max_connections < 1:
-            raise InputError("mockllm: model argument `max_connections` must be at least 1")
+            raise ArgumentError(
+                "mockllm: model argument `max_connections` must be at least 1", "max_connections"
+            )
         self._responses = _load_responses(Path(args["responses"])) if args.get("responses") else []
         self._clock = _Clock()
 
@@ -167,15 +171,21 @@ def _number(
     try:
         number = float(value)
     except (TypeError, ValueError):
-        raise InputError(
-            f"mockllm: model argument `{key}` must be a number, not {value!r}"
+        raise ArgumentError(
+            f"mockllm: model argument `{key}` must be a number, not {value!r}", key
         ) from None
     if isinstance(value, bool) or not math.isfinite(number) or number < 0:
-        raise InputError(f"mockllm: model argument `{key}` must be a number from 0, not {value!r}")
+        raise ArgumentError(
+            f"mockllm: model argument `{key}` must be a number from 0, not {value!r}", key
+        )
     if most is not None and number > most:
-        raise InputError(f"mockllm: model argument `{key}` must be at most {most:g}, not {value!r}")
+        raise ArgumentError(
+            f"mockllm: model argument `{key}` must be at most {most:g}, not {value!r}", key
+        )
     if whole and not number.is_integer():
-        raise InputError(f"mockllm: model argument `{key}` must be a whole number, not {value!r}")
+        raise ArgumentError(
+            f"mockllm: model argument `{key}` must be a whole number, not {value!r}", key
+        )
     return number
 
 

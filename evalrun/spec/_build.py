@@ -53,6 +53,8 @@ class Task:
     reducers: list[tuple[str, Reducer]]
     templates: list[Template] = field(default_factory=list)
     requirements: list[Requirement] = field(default_factory=list)
+    #: where a key of the task was written (None when rebuilt from a log)
+    locate: Locate = field(default=lambda _where: None)
 
     @property
     def name(self) -> str:
@@ -191,7 +193,16 @@ def build(
     if samples is None:
         samples = load_samples(spec, base_dir, locate)
     task = Task(
-        spec, file, base_dir, samples, steps, scorers, reducers, ctx.templates, ctx.requirements
+        spec,
+        file,
+        base_dir,
+        samples,
+        steps,
+        scorers,
+        reducers,
+        ctx.templates,
+        ctx.requirements,
+        locate,
     )
     check_samples(task)
     return task
