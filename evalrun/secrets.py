@@ -22,8 +22,9 @@ from typing import Any, TextIO
 #: every registered key (mutated in place, never rebound: `if KEYS:` is the cheap test
 #: the per-sample paths make)
 KEYS: set[str] = set()
-#: (raw bytes, as JSON encodes them) of every key, for scrubbing encoded log lines
-_ENCODED: list[tuple[bytes, bytes]] = []
+#: every key as text, as bytes and as JSON escapes it, longest first (so that no key
+#: masks part of another)
+_FORMS: list[tuple[str, bytes, bytes]] = []
 
 #: names of environment variables that hold credentials
 _SECRET_NAME = re.compile(r"KEY|TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIAL", re.IGNORECASE)
@@ -49,9 +50,8 @@ def remember(value: str) -> None:
         import orjson  # the log's own encoder: a key is masked as the log spells it
 
         KEYS.add(value)
-        raw = value.encode()
-        _ENCODED.append((raw, orjson.dumps(value)[1:-1]))
-        _ENCODED.sort(key=lambda pair: -len(pair[0]))  # longest first: no key masks part of another
+        _FORMS.append((value, value.encode(), orjson.dumps(value)[1:-1]))
+        _FORMS.sort(key=lambda forms: -len(forms[0]))
 
 
 def remember_environment() -> None:
@@ -63,10 +63,7 @@ def remember_environment() -> None:
 
 def scrub(text: str) -> str:
     """`text` with every registered key replaced by `***`."""
-    if not KEYS:
-        return text
-    for raw, _ in _ENCODED:
-        key = raw.decode()
+    for key, _, _ in _FORMS:
         if key in text:
             text = text.replace(key, MASK)
     return text
@@ -74,7 +71,7 @@ def scrub(text: str) -> str:
 
 def scrub_bytes(data: bytes) -> bytes:
     """Encoded JSON with every registered key masked (raw, or as JSON escapes it)."""
-    for raw, encoded in _ENCODED:
+    for _, raw, encoded in _FORMS:
         if raw in data:
             data = data.replace(raw, MASK.encode())
         if encoded != raw and encoded in data:

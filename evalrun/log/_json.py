@@ -124,9 +124,10 @@ class JsonLogReader(LogReader):
             return None
         return {k: data.get(k) for k in _SUMMARY_KEYS}
 
-    def _section(self, opening: bytes) -> Iterator[bytes]:
-        """The lines of one array; a last line cut short (no newline) was never written
-        whole, so it is no line at all rather than damage."""
+    def _section(self, name: str) -> Iterator[bytes]:
+        """The lines of the array `name`; a last line cut short (no newline) was never
+        written whole, so it is no line at all rather than damage."""
+        opening = f'"{name}": ['.encode()
         self._file.seek(0)
         inside = False
         for line in self._file:
@@ -136,14 +137,14 @@ class JsonLogReader(LogReader):
             if line.startswith(b"]") or not line.endswith(b"\n"):
                 return
             yield line[:-1].rstrip(b",")
-        if not inside and self.summary() is not None:
-            self.damage.add(opening.decode().split(":")[0].strip('"') + " section")
+        if not inside and self.summary() is not None:  # finished, yet the array is gone
+            self.damage.add(f"{name} section")
 
     def dataset_lines(self) -> Iterator[bytes]:
-        return self._section(b'"dataset": [')
+        return self._section("dataset")
 
     def sample_lines(self) -> Iterator[bytes]:
-        return self._section(b'"samples": [')
+        return self._section("samples")
 
     def count_samples(self) -> int:
         return sum(1 for _ in self.sample_lines())
