@@ -311,7 +311,7 @@ def test_task_files_that_are_not_text(
     task.write_bytes(content)
     result = evalrun("eval", str(task), "-m", "mockllm/model")
     assert result.code == 2 and "Traceback" not in result.output
-    assert result.err.strip() == f"{task}{expected}" or result.err.startswith(f"{task}{expected}")
+    assert result.err.startswith(f"{task}{expected}")
 
 
 @pytest.mark.parametrize(
@@ -351,7 +351,7 @@ def test_bad_dataset_files(name: str, content: str, expected: str, evalrun, tmp_
     task.write_text(f"dataset: {{path: {name}}}\n")
     result = evalrun("eval", str(task), "-m", "mockllm/model")
     assert result.code == 2 and "Traceback" not in result.output
-    assert result.err.strip() == f"{tmp_path}/{expected}" or expected in result.err
+    assert result.err.strip() == f"{tmp_path}/{expected}"
 
 
 @pytest.mark.parametrize("fmt", ["csv", "jsonl"])

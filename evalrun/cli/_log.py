@@ -158,12 +158,9 @@ def log_dump(
             for samples, (raw, _) in enumerate(reader.iter_samples(), start=1):
                 out.write(("\n" if samples == 1 else ",\n") + raw.decode("utf-8"))
             out.write("\n]")
-            results = summary.get("results") or {}
             reader.damage.settle(
                 samples=samples,
-                expected=(results.get("completed_samples", 0) + results.get("errored_samples", 0))
-                if results
-                else None,
+                results=summary.get("results"),
                 rows=rows,
                 expected_rows=int(header.get("samples") or 0),
             )

@@ -258,16 +258,17 @@ class Damage:
         self,
         *,
         samples: int,
-        expected: int | None,
+        results: dict[str, Any] | None,
         rows: int | None = None,
         expected_rows: int = 0,
     ) -> None:
-        """Complete the tally after reading: sample records against the summary's count (a
-        finished log says how many it holds), and dataset rows, when read, against the
-        header's."""
+        """Complete the tally after reading: sample records against the count in the
+        summary's `results` (a finished log says how many it holds), and dataset rows,
+        when read, against the header's."""
         if rows is not None:
             self.missing_rows = max(0, expected_rows - rows)
-        gap = (expected or 0) - samples
+        expected = results["completed_samples"] + results["errored_samples"] if results else 0
+        gap = expected - samples
         if gap > self.lost:
             if not self.parts:
                 self.parts["samples"] = gap

@@ -117,8 +117,7 @@ def read_summary(path: Path | str, *, verify: bool = False) -> LogSummary:
             check_dataset(reader, header)
         else:
             done = reader.count_samples()
-        expected = results.completed_samples + results.errored_samples if results else None
-        reader.damage.settle(samples=done, expected=expected)
+        reader.damage.settle(samples=done, results=summary.get("results") if summary else None)
         return LogSummary(
             Path(path),
             header,
@@ -177,10 +176,9 @@ def read_log(path: Path | str) -> EvalLog:
         dataset = list(reader.iter_dataset())
         log = _validate(EvalLog, {"version": version, "header": header, **summary}, path)
         log.dataset, log.samples = dataset, samples
-        results = log.results
         reader.damage.settle(
             samples=len(samples),
-            expected=results.completed_samples + results.errored_samples if results else None,
+            results=summary.get("results"),
             rows=len(dataset),
             expected_rows=log.header.samples,
         )
