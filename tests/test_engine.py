@@ -77,10 +77,30 @@ def test_plain_display_in_a_non_terminal(evalrun, write, tmp_path: Path) -> None
     )
     assert result.code == 0
     lines = result.err.splitlines()
-    assert lines[0].startswith("start  t x mockllm/model: 30 sample-epochs -> ")
+    assert lines[0].startswith("start  t x mockllm/model: 30 samples×epochs -> ")
     heartbeats = [line for line in lines if line.startswith("...    t x mockllm/model: ")]
     assert heartbeats and "/30 done, 0 errors" in heartbeats[0] and "eta " in heartbeats[0]
-    assert lines[-1].startswith("finish t x mockllm/model: success, 30/30 done, 0 errors")
+    assert lines[-1].startswith(
+        "finish t x mockllm/model: success, completed 30/30, scored 30, errored 0, limited 0"
+    )
     assert "Results" in result.out
     none = evalrun("eval", str(task), "-m", "mockllm/model", "--display", "none")
     assert none.err == "" and "Results" in none.out
+
+
+def test_a_score_value_no_metric_can_use_fails_its_sample_not_the_run(
+    evalrun, write, tmp_path: Path
+) -> None:
+    write(
+        "judge.py",
+        "def score(state, target):\n    return 'maybe' if state.sample.id == 2 else 'C'\n",
+    )
+    write_jsonl(tmp_path / "d.jsonl", [{"id": i, "input": f"q{i}"} for i in range(1, 5)])
+    task = write("t.yaml", "dataset: {path: d.jsonl}\nscorer: [{python: 'judge:score'}]\n")
+    result = evalrun("eval", str(task), "-m", "mockllm/model", "--no-fail-on-error")
+    assert result.code == 0, result.output
+    log = only_log(tmp_path / "logs")
+    assert log["status"] == "success" and log["results"]["errored_samples"] == 1
+    (bad,) = [s for s in log["samples"] if s["error"]]
+    assert bad["id"] == 2 and "'maybe' is not a number or C/I/P/N" in bad["error"]["message"]
+    assert log["results"]["scores"][0]["metrics"]["accuracy"] == 1.0

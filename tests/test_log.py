@@ -93,7 +93,8 @@ def test_log_commands(evalrun, tmp_path: Path) -> None:
     show = evalrun("log", "show", str(path))
     assert (
         show.code == 0
-        and "status:  success  (8/8 sample-epochs)" in show.out
+        and "status:  success" in show.out
+        and "completed 8/8" in show.out
         and "pattern" in show.out
     )
     dump = json.loads(evalrun("log", "dump", str(path)).out)

@@ -1,4 +1,4 @@
-"""The mock models of ../shared/spec/cli.md, used offline by every other test."""
+"""The mock models of docs/mock-models.md, used offline by every other test."""
 
 from __future__ import annotations
 

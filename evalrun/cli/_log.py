@@ -21,18 +21,31 @@ def log_list(
     folder: Annotated[
         Path | None, typer.Argument(help="Log folder (default ./logs or EVALRUN_LOG_DIR).")
     ] = None,
-    status: Annotated[str | None, typer.Option(help="Only logs with this status.")] = None,
+    status: Annotated[
+        str | None,
+        typer.Option(
+            metavar="STATUS",
+            help="Only logs with this status: success, error, cancelled or started.",
+        ),
+    ] = None,
+    errors: Annotated[
+        bool,
+        typer.Option("--errors", help="Only runs with errored samples (whatever their status)."),
+    ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object per log.")] = False,
 ) -> None:
-    """Logs in a folder, newest first: task, model, status, samples done, score, time."""
+    """Logs in a folder, newest first: task, model, status, counts, score, time."""
     import os
 
     from rich.table import Table
 
+    from evalrun.display._table import COUNT_HEADER
     from evalrun.errors import InputError
     from evalrun.log import find_logs, read_summary
 
     folder = folder or Path(os.environ.get("EVALRUN_LOG_DIR") or "logs")
+    if status is not None and status not in _STATUSES:
+        raise InputError(f"--status: `{status}` is not one of {', '.join(_STATUSES)}")
     rows = []
     for path in find_logs(folder):
         try:
@@ -40,9 +53,9 @@ def log_list(
         except InputError as exc:
             print(f"skipping {exc}", file=sys.stderr)
             continue
-        if status and summary.status != status:
+        counts = summary.counts
+        if (status and summary.status != status) or (errors and not counts.errored):
             continue
-        score = _headline(summary)
         rows.append(
             {
                 "path": str(path),
@@ -50,9 +63,8 @@ def log_list(
                 "model": summary.header.model,
                 "status": summary.status,
                 "damaged": summary.damaged,
-                "samples_done": summary.samples_done,
-                "samples_total": summary.total,
-                "score": score,
+                **counts.to_dict(),
+                "score": _headline(summary),
                 "created": summary.header.created,
                 "duration": (summary.stats or {}).get("duration"),
             }
@@ -62,8 +74,10 @@ def log_list(
             print(json.dumps(row))
         return
     table = Table(header_style="bold")
-    for column in ("created", "task", "model", "status", "samples", "score", "time", "log"):
-        table.add_column(column, no_wrap=column != "log")
+    for column in ("created", "task", "model", "status", COUNT_HEADER, "errors", "score", "time"):
+        numeric = column in (COUNT_HEADER, "errors", "time")
+        table.add_column(column, justify="right" if numeric else "left", overflow="fold")
+    table.add_column("log", overflow="fold")
     for row in rows:
         headline: Any = row["score"]
         table.add_row(
@@ -71,12 +85,16 @@ def log_list(
             str(row["task"]),
             str(row["model"]),
             str(row["status"]) + (" (damaged)" if row["damaged"] else ""),
-            f"{row['samples_done']}/{row['samples_total']}",
+            f"{row['completed']}/{row['total']}",
+            str(row["errored"]),
             "-" if headline is None else f"{headline[0]} {headline[1]:.3f}",
             "-" if row["duration"] is None else f"{row['duration']:.1f}s",
             Path(str(row["path"])).name,
         )
     stdout_console(200).print(table)
+
+
+_STATUSES = ("success", "error", "cancelled", "started")
 
 
 def _headline(summary: object) -> tuple[str, float] | None:
@@ -107,10 +125,7 @@ def log_show(log: Annotated[Path, typer.Argument(help="A .eval or .json log.")])
     )
     console.print(f"model:   {header.model}", highlight=False)
     console.print(f"created: {header.created}", highlight=False)
-    console.print(
-        f"status:  {summary.status}  ({summary.samples_done}/{summary.total} sample-epochs)",
-        highlight=False,
-    )
+    console.print(f"status:  {summary.status}", highlight=False)
     if header.retry_of:
         console.print(f"retry of: {header.retry_of}", highlight=False)
     if summary.error:

@@ -41,6 +41,11 @@ class _Progress:
         return "eta " + _duration(self.elapsed() / self.done * (self.total - self.done))
 
 
+def _fit(text: str, width: int) -> str:
+    """`text`, cut to `width` characters with an ellipsis when it is longer."""
+    return text if len(text) <= width else text[: max(width - 1, 0)] + "…"
+
+
 def _duration(seconds: float) -> str:
     seconds = int(seconds)
     return f"{seconds // 3600}:{seconds // 60 % 60:02d}:{seconds % 60:02d}"
@@ -67,7 +72,7 @@ class _Counting:
     def unit_finished(self, unit: Unit, result: EvalResult) -> None:
         progress = self.units[id(unit)]
         progress.status = result.status
-        progress.done = result.completed + result.errored
+        progress.done = result.completed
         progress.finished = time.monotonic()
 
     def __enter__(self) -> Any:
@@ -97,14 +102,14 @@ class PlainReporter(_Counting):
     def unit_started(self, unit: Unit, log_path: Path) -> None:
         super().unit_started(unit, log_path)
         label = self.units[id(unit)].label
-        self._print(f"start  {label}: {unit.total} sample-epochs -> {log_path}")
+        self._print(f"start  {label}: {unit.total:,} samples×epochs -> {log_path}")
 
     def unit_finished(self, unit: Unit, result: EvalResult) -> None:
         super().unit_finished(unit, result)
         progress = self.units[id(unit)]
         self._print(
-            f"finish {progress.label}: {result.status}, {result.completed}/{result.total} done, "
-            f"{result.errored} errors, {progress.elapsed():.1f}s"
+            f"finish {progress.label}: {result.status}, {result.counts.describe()}, "
+            f"{progress.elapsed():.1f}s"
         )
 
     def _beat(self) -> None:
@@ -130,34 +135,55 @@ class PlainReporter(_Counting):
 class FullReporter(_Counting):
     """`--display full` (the default on a terminal): a live line per running unit."""
 
-    def __init__(self) -> None:
+    def __init__(self, console: Any = None) -> None:
         super().__init__()
         from rich.console import Console
         from rich.live import Live
 
+        self._console = console or Console(stderr=True)
         self._live = Live(
             get_renderable=self._render,
-            console=Console(stderr=True),
+            console=self._console,
             refresh_per_second=4,
             transient=False,
         )
 
     def _render(self) -> Any:
+        """One line per unit, fitted to the terminal's width so that it never wraps: tokens
+        and then the ETA are left out first, then the bar; a long label is cut last."""
+        from rich.console import Group
         from rich.progress_bar import ProgressBar
         from rich.table import Table
 
-        table = Table.grid(padding=(0, 2))
+        width = self._console.width - 1  # a line as wide as the terminal may wrap in some
+        lines = []
         for progress in list(self.units.values()):
-            table.add_row(
-                progress.label,
-                ProgressBar(total=max(progress.total, 1), completed=progress.done, width=30),
-                f"{progress.done}/{progress.total}",
-                f"{progress.errors} errors",
-                f"{progress.tokens:,} tokens",
-                _duration(progress.elapsed()),
-                progress.eta(),
-            )
-        return table
+            cells = {
+                "done": f"{progress.done}/{progress.total}",
+                "errors": f"{progress.errors} errors",
+                "tokens": f"{progress.tokens:,} tokens",
+                "elapsed": _duration(progress.elapsed()),
+                "eta": progress.eta(),
+            }
+            label = progress.label
+            optional = ["tokens", "eta"]
+
+            def room() -> int:
+                return width - len(label) - sum(len(c) + 1 for c in cells.values()) - 1  # noqa: B023
+
+            while room() < 10 and optional:
+                del cells[optional.pop(0)]
+            line = Table.grid(padding=(0, 1))
+            if room() >= 10:
+                bar = ProgressBar(
+                    total=max(progress.total, 1), completed=progress.done, width=min(30, room())
+                )
+                line.add_row(label, bar, *cells.values())
+            else:  # no room for a bar: the label gets what is left
+                label = _fit(label, max(room() + len(label), 1))
+                line.add_row(label, *cells.values())
+            lines.append(line)
+        return Group(*lines)
 
     def __enter__(self) -> FullReporter:
         self._live.start()

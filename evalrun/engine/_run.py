@@ -29,7 +29,7 @@ from evalrun.engine._sample import encode_record, error_record, run_sample
 from evalrun.engine._unit import Unit
 from evalrun.engine._workers import WorkerPool
 from evalrun.errors import InputError, unwrap
-from evalrun.log import LogWriter, open_writer, prepare_log_dir, resume_chain
+from evalrun.log import LogWriter, SampleCounts, open_writer, prepare_log_dir, resume_chain
 from evalrun.model import ModelPool, Usage, enter_scope
 from evalrun.scorer import Score
 from evalrun.secrets import scrub
@@ -45,10 +45,8 @@ class EvalResult:
     model: str
     status: str
     log_path: Path
-    total: int
-    completed: int = 0
-    errored: int = 0
-    reused: int = 0
+    #: total, completed, scored, errored, limited, reused, cached (see `log.SampleCounts`)
+    counts: SampleCounts
     scores: list[dict[str, Any]] = field(default_factory=list)
     thresholds: list[dict[str, Any]] = field(default_factory=list)
     usage: dict[str, Any] = field(default_factory=dict)
@@ -58,6 +56,18 @@ class EvalResult:
     @property
     def ok(self) -> bool:
         return self.status == "success"
+
+    @property
+    def total(self) -> int:
+        return self.counts.total
+
+    @property
+    def completed(self) -> int:
+        return self.counts.completed
+
+    @property
+    def errored(self) -> int:
+        return self.counts.errored
 
 
 class Reporter(Protocol):
@@ -172,7 +182,15 @@ class _UnitRun:
         if not whole:
             scores = None  # logged as an error instead: eval-retry runs it again
         self.writer.write_raw(line)
-        self.record(sample.id, epoch, record["usage"], scores)
+        output = record["output"]
+        self.record(
+            sample.id,
+            epoch,
+            record["usage"],
+            scores,
+            limited=record["limit"] is not None,
+            cached=output is not None and "cached" in output,
+        )
         error = record["error"]
         if error is not None and error.get("fatal") and self.failure is None:
             # no sample can succeed: stop now, whatever fail_on_error says
@@ -188,14 +206,22 @@ class _UnitRun:
             self._reporter.sample_done(self.unit, record)
 
     def record(
-        self, sample_id: Any, epoch: int, usage: dict[str, Any], scores: dict[str, Score] | None
+        self,
+        sample_id: Any,
+        epoch: int,
+        usage: dict[str, Any],
+        scores: dict[str, Score] | None,
+        *,
+        limited: bool = False,
+        cached: bool = False,
+        reused: bool = False,
     ) -> None:
         self.usage.add_dict(usage)
+        self.result.counts.add(
+            errored=scores is None, limited=limited, cached=cached, reused=reused
+        )
         if scores is not None:
-            self.result.completed += 1
             self.book.add(sample_id, epoch, scores)
-        else:
-            self.result.errored += 1
 
 
 def _resume(unit: Unit, state: _UnitRun) -> dict[tuple[str, int], int]:
@@ -220,8 +246,15 @@ def _resume(unit: Unit, state: _UnitRun) -> dict[tuple[str, int], int]:
                     name: Score(s.value, s.answer, s.explanation, s.metadata)
                     for name, s in sample.scores.items()
                 }
-                state.record(sample.id, key[1], sample.usage.model_dump(), scores)
-                state.result.reused += 1
+                state.record(
+                    sample.id,
+                    key[1],
+                    sample.usage.model_dump(),
+                    scores,
+                    limited=sample.limit is not None,
+                    cached=sample.output is not None and sample.output.cached,
+                    reused=True,
+                )
                 attempts[key] = 0  # done: 0 means "reused"
             else:
                 attempts[key] = max(attempts.get(key, 1), sample.attempt)
@@ -246,7 +279,7 @@ async def run_unit(
     state = _UnitRun(
         unit,
         writer,
-        EvalResult(task.name, unit.model, "started", path, unit.total),
+        EvalResult(task.name, unit.model, "started", path, SampleCounts(total=unit.total)),
         reporter,
         pool_of_workers.cancel,
     )
@@ -288,14 +321,14 @@ async def run_unit(
     except Exception as raised:  # outside any sample: the disk under the log, or a bug
         run_error = _run_error(unwrap(raised))
         state.failure = run_error["message"]
-    unfinished = unit.total - result.completed - result.errored
+    unfinished = result.counts.unfinished
     if state.failure is not None:
         result.status, result.error = "error", state.failure
         run_error = run_error or {"message": state.failure, "traceback": None}
     elif control.cancelled and unfinished > 0:
         result.status, result.error = (
             "cancelled",
-            f"{control.reason}; {unfinished} sample-epochs not run",
+            f"{control.reason}; {unfinished:,} samples×epochs not run",
         )
         run_error = {"message": result.error, "traceback": None}
     else:
@@ -309,10 +342,7 @@ async def run_unit(
     result.usage = state.usage.to_dict()
     result.duration = time.monotonic() - started
     results = {
-        "total_samples": unit.total,
-        "completed_samples": result.completed,
-        "errored_samples": result.errored,
-        "reused_samples": result.reused,
+        **result.counts.to_results(),
         "scores": result.scores,
         "thresholds": result.thresholds,
     }

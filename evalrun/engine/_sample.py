@@ -1,4 +1,4 @@
-"""Run one sample in one epoch: solver steps, then scorers, under the sample's limits.
+"""Run one sample in one epoch: solver steps under the sample's limits, then scorers.
 
 This is the hot path. It returns the log record (a plain dict shaped like
 `evalrun.log.EvalSample`) and the scores; errors become data in the record.
@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import time
 import traceback
-from contextlib import nullcontext
 from typing import Any
 
 import anyio
@@ -43,23 +42,33 @@ async def run_sample(
     started = time.monotonic()
     scores: dict[str, Score] | None = None
     error: dict[str, Any] | None = None
+    limit: dict[str, Any] | None = None
     scope.epoch = epoch
     scope.attempt = attempt
     try:
-        with anyio.fail_after(limits.time) if limits.time else _NO_LIMIT:
-            for step in task.steps:
-                await step(state)
-            scores = {}
-            for scorer in task.scorers:
-                result = scorer.score(state)
-                if not isinstance(result, Score):
-                    result = to_score(await result)
-                scores[scorer.name] = result
-    except TimeoutError:
-        error = error_record(
-            LimitExceededError("time", limits.time or 0, time.monotonic() - started)
-        )
+        try:
+            if limits.time:
+                with anyio.move_on_after(limits.time) as deadline:
+                    for step in task.steps:
+                        await step(state)
+                if deadline.cancelled_caught:
+                    raise LimitExceededError("time", limits.time, time.monotonic() - started)
+            else:
+                for step in task.steps:
+                    await step(state)
+        except LimitExceededError as hit:
+            # the limit ends the trajectory, not the sample: it is scored on what it has
+            # (excluding it would let a model that rambles past its budget score higher)
+            limit = limit_record(hit)
+        state.token_limit = state.message_limit = None  # limits bound the solver, not scoring
+        scores = {}
+        for scorer in task.scorers:
+            result = scorer.score(state)
+            if not isinstance(result, Score):
+                result = to_score(await result)
+            scores[scorer.name] = result
     except (Exception, SystemExit) as exc:  # user code calling sys.exit() fails its sample only
+        scores = None  # (a scorer may have failed after others scored)
         error = error_record(exc)
         if isinstance(exc, ModelError) and exc.retry_log:
             state.retries.extend(exc.retry_log)  # every failed attempt, the last one included
@@ -77,6 +86,7 @@ async def run_sample(
         "answer": state.answer,
         "scores": {name: s.to_dict() for name, s in scores.items()} if scores is not None else {},
         "error": error,
+        "limit": limit,
         "usage": state.usage.to_dict(),
         "retries": state.retries,
         "started_at": started_at,
@@ -84,8 +94,6 @@ async def run_sample(
     }
     return record, scores
 
-
-_NO_LIMIT = nullcontext()
 
 #: a sample record with more text than this is not logged whole: one oversized sample
 #: (a template or user step gone wild) must not take the log down
@@ -115,6 +123,11 @@ def encode_record(record: dict[str, Any]) -> tuple[bytes, bool]:
         error={"message": problem, "kind": "error", "limit": None, "traceback": None},
     )
     return dumps(record), False
+
+
+def limit_record(hit: LimitExceededError) -> dict[str, Any]:
+    """The limit a sample hit, as its log record keeps it."""
+    return {"kind": hit.kind, "limit": hit.limit, "used": hit.used, "message": str(hit)}
 
 
 def error_record(exc: BaseException) -> dict[str, Any]:

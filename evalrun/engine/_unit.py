@@ -58,6 +58,7 @@ class Unit:
             "run_id": run_id,
             "eval_id": self.eval_id,
             "created": created.isoformat(timespec="seconds"),
+            "started_at": created.timestamp(),
             "evalrun_version": __version__,
             "task": task.name,
             "task_file": str(task.file) if task.file else None,

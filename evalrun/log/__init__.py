@@ -2,6 +2,7 @@
 `.eval` (zip) and `.json` formats, and the reading API the commands use."""
 
 from evalrun.log._base import Damage, LogReader, LogWriter, dataset_digest, dumps
+from evalrun.log._counts import COUNT_NAMES, SampleCounts
 from evalrun.log._open import (
     FORMATS,
     LogSummary,
@@ -23,6 +24,7 @@ from evalrun.log._schema import (
     EvalSample,
     EvalScore,
     EvalStats,
+    LimitRecord,
     SampleError,
     ScoreRecord,
     ThresholdResult,
@@ -30,6 +32,7 @@ from evalrun.log._schema import (
 )
 
 __all__ = [
+    "COUNT_NAMES",
     "FORMATS",
     "LOG_VERSION",
     "Damage",
@@ -39,9 +42,11 @@ __all__ = [
     "EvalSample",
     "EvalScore",
     "EvalStats",
+    "LimitRecord",
     "LogReader",
     "LogSummary",
     "LogWriter",
+    "SampleCounts",
     "SampleError",
     "ScoreRecord",
     "ThresholdResult",

@@ -14,6 +14,7 @@ from typing import Any, Protocol
 import orjson
 from pydantic import ValidationError
 
+from evalrun.log._counts import SampleCounts
 from evalrun.log._schema import EvalSample
 from evalrun.secrets import KEYS, scrub_bytes
 
@@ -267,7 +268,7 @@ class Damage:
         when read, against the header's."""
         if rows is not None:
             self.missing_rows = max(0, expected_rows - rows)
-        expected = results["completed_samples"] + results["errored_samples"] if results else 0
+        expected = SampleCounts.from_results(results).completed if results else 0
         gap = expected - samples
         if gap > self.lost:
             if not self.parts:
@@ -332,6 +333,21 @@ class LogReader:
 
     def close(self) -> None:
         raise NotImplementedError
+
+    def tally(self, total: int, resumed_at: float | None = None) -> SampleCounts:
+        """The counts of the readable sample records, each (id, epoch) once, parsed but not
+        validated: what a log that never finished (no summary, no results) holds."""
+        counts = SampleCounts(total=total)
+        seen: set[tuple[str, int]] = set()
+        for line in self.sample_lines():
+            record = parse_line(line)
+            if record is None:
+                continue
+            key = (str(record.get("id")), record.get("epoch", 0))
+            if key not in seen:
+                seen.add(key)
+                counts.add_record(record, resumed_at)
+        return counts
 
     def iter_dataset_raw(self) -> Iterator[tuple[bytes, dict[str, Any]]]:
         """Each dataset row as (its exact bytes, parsed); a damaged row is counted, not read."""

@@ -13,6 +13,7 @@ from pydantic import ValidationError
 
 from evalrun.errors import InputError, Location
 from evalrun.log._base import Damage, DatasetDigest, LogReader, LogWriter
+from evalrun.log._counts import SampleCounts
 from evalrun.log._eval import EvalLogReader, EvalLogWriter
 from evalrun.log._json import JsonLogReader, JsonLogWriter
 from evalrun.log._schema import EvalHeader, EvalLog, EvalResults, EvalSample
@@ -85,6 +86,9 @@ class LogSummary:
     error: dict[str, Any] | None
     #: what could not be read (empty when the log is whole)
     damage: Damage = field(default_factory=Damage)
+    #: total, completed, scored, errored, limited, reused, cached: as the summary
+    #: recorded them, or (for a log that never finished) counted from its records
+    counts: SampleCounts = field(default_factory=SampleCounts)
 
     @property
     def total(self) -> int:
@@ -118,6 +122,11 @@ def read_summary(path: Path | str, *, verify: bool = False) -> LogSummary:
         else:
             done = reader.count_samples()
         reader.damage.settle(samples=done, results=summary.get("results") if summary else None)
+        counts = (
+            SampleCounts.from_results(results)
+            if results is not None
+            else reader.tally(header.samples * header.epochs, header.started_at)
+        )
         return LogSummary(
             Path(path),
             header,
@@ -127,6 +136,7 @@ def read_summary(path: Path | str, *, verify: bool = False) -> LogSummary:
             summary.get("stats") if summary else None,
             summary.get("error") if summary else None,
             reader.damage,
+            counts,
         )
     finally:
         reader.close()

@@ -1,4 +1,4 @@
-"""The log schema: the source of truth for what a log holds (version 1).
+"""The log schema: the source of truth for what a log holds (version 2).
 
 The engine writes plain dicts shaped like these models (cheaper on the hot path);
 readers validate with them. Both formats hold the same four parts: a header (what
@@ -7,16 +7,19 @@ and a summary written on close (status, results, stats, error). See `_eval.py` a
 `_json.py` for how each lays them out. A log without a summary never finished: its
 status reads as `started`.
 
-Bump LOG_VERSION when a change would make older readers misread a log.
+Bump LOG_VERSION when a change would make older readers misread a log. Version 2:
+`completed_samples` counts every finished sample (scored or errored; version 1 counted
+only the scored ones, and is read as such), with `scored_samples`, `limited_samples`
+and `cached_samples` beside it; a sample stopped at a limit is scored, with `limit`.
 """
 
 from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-LOG_VERSION = 1
+LOG_VERSION = 2
 Status = Literal["started", "success", "error", "cancelled"]
 
 
@@ -87,6 +90,15 @@ class SampleError(_Record):
     retry_log: list[RetryRecord] = Field(default_factory=list)
 
 
+class LimitRecord(_Record):
+    """The limit a sample hit: it was stopped there and scored on what it had."""
+
+    kind: Literal["tokens", "messages", "time"]
+    limit: float
+    used: float
+    message: str
+
+
 class EvalSample(_Record):
     """One sample x epoch, as run."""
 
@@ -102,6 +114,8 @@ class EvalSample(_Record):
     answer: str | None
     scores: dict[str, ScoreRecord]
     error: SampleError | None
+    #: the limit the sample hit (it is scored on its state there; None when it hit none)
+    limit: LimitRecord | None = None
     #: errors of earlier attempts of this sample x epoch (`--retry-on-error`)
     errors: list[SampleError] = Field(default_factory=list)
     #: every failed attempt of this sample's model calls, whether a retry then
@@ -136,6 +150,9 @@ class EvalHeader(_Record):
     #: tells a whole dataset from a cut or damaged one, and a retry can check a dataset
     #: it has to load again (absent in logs written before it was added)
     dataset_digest: str | None = None
+    #: when the run started (seconds since the epoch): sample records that started before
+    #: it were copied from the log it resumed
+    started_at: float | None = None
     retry_of: str | None
     retries: int
     job: str | None
@@ -148,6 +165,9 @@ class EvalScore(_Record):
     reducer: str
     samples: int
     metrics: dict[str, float | None]
+    #: sample-epochs whose score could not be read (a grader's reply with no grade),
+    #: scored as incorrect; 0 in logs written before it was counted
+    unparsed: int = 0
 
 
 class ThresholdResult(_Record):
@@ -158,13 +178,36 @@ class ThresholdResult(_Record):
 
 
 class EvalResults(_Record):
+    """The run's outcome. The counts are samples x epochs, as `log._counts` defines them."""
+
     total_samples: int
+    #: finished: scored + errored
     completed_samples: int
+    scored_samples: int
     errored_samples: int
+    #: scored at a limit they hit (part of `scored_samples`)
+    limited_samples: int
     #: samples copied from the log this run resumed (eval-retry)
     reused_samples: int
+    #: samples whose last model call came from the response cache
+    cached_samples: int
     scores: list[EvalScore]
     thresholds: list[ThresholdResult]
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_version_1(cls, data: Any) -> Any:
+        """Version 1 logs counted only scored samples as `completed_samples`."""
+        if isinstance(data, dict) and "scored_samples" not in data:
+            data = dict(data)
+            scored = data.get("completed_samples", 0)
+            data.update(
+                scored_samples=scored,
+                completed_samples=scored + data.get("errored_samples", 0),
+                limited_samples=0,
+                cached_samples=0,
+            )
+        return data
 
 
 class EvalStats(_Record):

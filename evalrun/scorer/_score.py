@@ -63,15 +63,22 @@ def to_float(value: Value) -> float:
 
 
 def to_score(result: Any) -> Score:
-    """Accept what a user scorer returns: a Score, a value, or a dict with `value`."""
+    """Accept what a user scorer returns: a Score, a value, or a dict with `value`.
+
+    The value is checked here, so a value no metric can use fails its sample (which
+    `eval-retry` can run again), not the computing of results for the whole run.
+    """
     if isinstance(result, Score):
-        return result
-    if isinstance(result, dict):
+        score = result
+    elif isinstance(result, dict):
         if "value" not in result:
             raise ValueError("a scorer's dict result needs a `value` key")
-        return Score.from_dict(result)
-    if isinstance(result, str | int | float | bool):
-        return Score(result)
-    raise ValueError(
-        f"a scorer returned {type(result).__name__}; expected a Score, a value or a dict"
-    )
+        score = Score.from_dict(result)
+    elif isinstance(result, str | int | float | bool):
+        score = Score(result)
+    else:
+        raise ValueError(
+            f"a scorer returned {type(result).__name__}; expected a Score, a value or a dict"
+        )
+    to_float(score.value)
+    return score

@@ -1,4 +1,4 @@
-"""The schema of task files (../shared/spec/task-format.md), as pydantic models.
+"""The schema of task files (docs/task-format.md), as pydantic models.
 
 These models check shapes and types; names of steps, scorers, metrics and reducers
 and their arguments are checked against the registry when the task is built

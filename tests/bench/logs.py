@@ -31,7 +31,7 @@ class FirstSample:
     def unit_finished(self, unit, result): self.result = result
 probe = FirstSample()
 evalrun.eval_retry([sys.argv[1]], reporter=probe)
-print(f"{probe.first:.2f} {probe.result.reused} {probe.result.completed}")
+print(f"{probe.first:.2f} {probe.result.counts.reused} {probe.result.counts.completed}")
 """
 
 
