@@ -1,6 +1,6 @@
 """Datasets: `Sample`, loaders for inline/.jsonl/.json/.csv data, shuffling and slicing."""
 
-from evalrun.dataset._load import FORMATS, FieldMap, read_rows, rows_to_samples, select, shuffled
+from evalrun.dataset._load import FieldMap, read_rows, rows_to_samples, select, shuffled
 from evalrun.dataset._sample import Sample
 
-__all__ = ["FORMATS", "FieldMap", "Sample", "read_rows", "rows_to_samples", "select", "shuffled"]
+__all__ = ["FieldMap", "Sample", "read_rows", "rows_to_samples", "select", "shuffled"]

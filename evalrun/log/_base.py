@@ -61,11 +61,6 @@ class DiskThread:
         self._last = self._executor.submit(work, *args)
         self._last.add_done_callback(lambda _: self._slots.release())
 
-    def drain(self) -> None:
-        """Wait for all submitted work; re-raise its error, if any."""
-        if self._last is not None:
-            self._last.result()
-
     def close(self) -> None:
         self._executor.shutdown(wait=True)
         self._raise_if_failed()

@@ -9,7 +9,6 @@ in order otherwise, and can be resized while running (to back off on rate limits
 from __future__ import annotations
 
 from collections import deque
-from types import TracebackType
 
 import anyio
 
@@ -83,11 +82,3 @@ class ConnectionLimit:
         while self._waiters and self._used < self._total:
             self._used += 1
             self._waiters.popleft().set()
-
-    async def __aenter__(self) -> None:
-        await self.acquire()
-
-    async def __aexit__(
-        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.release()

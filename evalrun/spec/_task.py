@@ -151,6 +151,3 @@ class TaskFile(StrictModel):
     """A file holding several tasks under `tasks:`."""
 
     tasks: list[dict[str, Any]] = Field(min_length=1)
-
-
-Kind = Literal["task", "survey"]
