@@ -1,7 +1,11 @@
 """evalrun: evaluate language models from declarative YAML files.
 
 The public API is re-exported here lazily, so `import evalrun` (and `evalrun --help`)
-stays fast: nothing heavy is imported until it is used.
+stays fast: nothing heavy is imported until it is used. `dir(evalrun)` lists it:
+running (`eval`, `eval_retry`, `load_tasks`, `plan_eval`, `RunConfig`, `EvalResult`,
+`InputError`), reading logs (`read_log`, `EvalLog`), and writing solver steps and
+scorers (`TaskState`, `Sample`, `ChatMessage`, `GenerateConfig`, `ModelOutput`, `Usage`,
+`Score` and its values `CORRECT`, `INCORRECT`, `PARTIAL`, `NOANSWER`).
 """
 
 from __future__ import annotations
@@ -20,11 +24,17 @@ _EXPORTS = {
     "EvalResult": "evalrun.engine",
     "Sample": "evalrun.dataset",
     "Score": "evalrun.scorer",
+    "CORRECT": "evalrun.scorer",
+    "INCORRECT": "evalrun.scorer",
+    "PARTIAL": "evalrun.scorer",
+    "NOANSWER": "evalrun.scorer",
     "TaskState": "evalrun.solver",
     "ChatMessage": "evalrun.model",
     "GenerateConfig": "evalrun.model",
     "ModelOutput": "evalrun.model",
+    "Usage": "evalrun.model",
     "read_log": "evalrun.log",
+    "EvalLog": "evalrun.log",
 }
 
 if TYPE_CHECKING:
@@ -33,9 +43,9 @@ if TYPE_CHECKING:
     from evalrun.dataset import Sample
     from evalrun.engine import EvalResult
     from evalrun.errors import InputError
-    from evalrun.log import read_log
-    from evalrun.model import ChatMessage, GenerateConfig, ModelOutput
-    from evalrun.scorer import Score
+    from evalrun.log import EvalLog, read_log
+    from evalrun.model import ChatMessage, GenerateConfig, ModelOutput, Usage
+    from evalrun.scorer import CORRECT, INCORRECT, NOANSWER, PARTIAL, Score
     from evalrun.solver import TaskState
 
 
@@ -48,8 +58,18 @@ def __getattr__(name: str) -> Any:
     return getattr(importlib.import_module(module), name)
 
 
+def __dir__() -> list[str]:
+    """The public API (what `__getattr__` exports, and `__version__`), without importing it."""
+    return sorted([*__all__, "__version__"])
+
+
 __all__ = [
+    "CORRECT",
+    "INCORRECT",
+    "NOANSWER",
+    "PARTIAL",
     "ChatMessage",
+    "EvalLog",
     "EvalResult",
     "GenerateConfig",
     "InputError",
@@ -58,6 +78,7 @@ __all__ = [
     "Sample",
     "Score",
     "TaskState",
+    "Usage",
     "eval",
     "eval_retry",
     "load_tasks",

@@ -18,7 +18,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ValidationError, create_model
+from pydantic import AfterValidator, BaseModel, ValidationError, create_model, model_validator
+from pydantic_core import PydanticCustomError
 
 from evalrun.errors import InputError, Location
 from evalrun.strict import StrictModel, suggest
@@ -26,10 +27,53 @@ from evalrun.template import DEFAULT_MAX_CHARS, Template
 
 Kind = Literal["solver", "scorer", "metric", "reducer"]
 
+#: what `name:` may be on a component registered with `named=True` (a `python:` scorer
+#: or step): it becomes a key of results, `metrics:` and `thresholds:` (`concise.accuracy`)
+LABEL = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+class Arguments(StrictModel):
+    """A mapping of arguments whose unknown keys are reported with every allowed key:
+    `unknown key `nme`; did you mean `name`? (allowed: function, args, name)`.
+
+    Every registered component's arguments are checked with one; a factory's parameter
+    that takes a mapping of its own (`grader: {model: ...}`) can subclass it too."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _reject_unknown_keys(cls, data: Any) -> Any:  # replaces StrictModel's
+        if isinstance(data, dict):
+            allowed = cls.allowed_keys()
+            for key in data:
+                if key not in allowed:
+                    raise PydanticCustomError(
+                        "unknown_key",
+                        "unknown key `{key}`{hint} (allowed: {allowed})",
+                        {
+                            "key": key,
+                            "hint": suggest(str(key), allowed),
+                            "allowed": ", ".join(cls.model_fields) or "none",
+                        },
+                    )
+        return data
+
+
+def check_label(value: str | None) -> str | None:
+    """A component's `name:`: letters, digits and `_`, not starting with a digit."""
+    if value is not None and not LABEL.fullmatch(value):
+        raise ValueError(
+            f"`{value}` is not a valid name: use letters, digits and `_`, not starting with a digit"
+        )
+    return value
+
 
 @dataclass(frozen=True)
 class Entry:
-    """A registered factory. `positional` takes a YAML value that is not a mapping."""
+    """A registered factory. `positional` takes a YAML value that is not a mapping.
+
+    An entry registered with `named=True` also takes `name:` (checked by `check_label`),
+    which is the builder's, not the factory's: `Entry.arguments` returns it under `name`,
+    and whoever builds the component takes it out before calling the factory."""
 
     kind: Kind
     name: str
@@ -150,7 +194,10 @@ _BUILTINS_LOADED = False
 def register(
     kind: Kind, name: str, **info: Any
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Decorator: register `factory` under `name`. A first parameter `ctx` gets a BuildContext."""
+    """Decorator: register `factory` under `name`. A first parameter `ctx` gets a BuildContext.
+
+    `info` is kept on the entry (`metrics=` a scorer's default metrics, `epochs=` what a
+    reducer needs); `named=True` lets the component take `name:` (see `Entry`)."""
 
     def decorate(factory: Callable[..., Any]) -> Callable[..., Any]:
         _ENTRIES[kind][name] = make_entry(kind, name, factory, **info)
@@ -184,7 +231,9 @@ def names(kind: Kind) -> list[str]:
 
 
 def make_entry(kind: Kind, name: str, factory: Callable[..., Any], **info: Any) -> Entry:
-    params, positional, takes_context = _signature_model(kind, name, factory)
+    params, positional, takes_context = _signature_model(
+        kind, name, factory, named=bool(info.get("named"))
+    )
     if positional is not None:
         annotation = params.model_fields[positional].annotation
         members = typing.get_args(annotation) or (annotation,)
@@ -206,7 +255,7 @@ def _load_builtins() -> None:
 
 
 def _signature_model(
-    kind: str, name: str, factory: Callable[..., Any]
+    kind: str, name: str, factory: Callable[..., Any], *, named: bool = False
 ) -> tuple[type[BaseModel], str | None, bool]:
     hints = typing.get_type_hints(factory, include_extras=True)  # keep `Annotated` bounds
     parameters = list(inspect.signature(factory).parameters.values())
@@ -219,16 +268,23 @@ def _signature_model(
             continue
         default = ... if p.default is p.empty else p.default
         fields[p.name] = (hints.get(p.name, Any), default)
-    model = create_model(f"{kind}_{name}_args", __base__=StrictModel, **fields)
+    if named:
+        if "name" in fields:
+            raise TypeError(f"{kind} `{name}`: a named component cannot take an argument `name`")
+        fields["name"] = (typing.Annotated[str | None, AfterValidator(check_label)], None)
+    model = create_model(f"{kind}_{name}_args", __base__=Arguments, **fields)
     positional = next(iter(fields), None)
     return model, positional, takes_context
 
 
 __all__ = [
+    "LABEL",
+    "Arguments",
     "BuildContext",
     "Entry",
     "Kind",
     "ValidationError",
+    "check_label",
     "lookup",
     "make_entry",
     "names",

@@ -31,10 +31,14 @@ class ScoreBook:
                 entry.append((epoch, score))
 
     def results(self) -> list[dict[str, Any]]:
+        """One entry per scorer x reducer: samples scored, metrics, and `unparsed`, the
+        sample-epochs whose score is marked `metadata.unparsed` (a grader's reply with no
+        grade, scored as incorrect)."""
         out = []
         samples = self._task.samples
         for scorer in self._task.scorers:
             by_sample = self._scores[scorer.name]
+            unparsed = _unparsed(by_sample)
             for reducer_name, reduce in self._task.reducers:
                 values = []
                 for sample in samples:  # dataset order
@@ -54,9 +58,21 @@ class ScoreBook:
                         "reducer": reducer_name,
                         "samples": len(values),
                         "metrics": metrics,
+                        "unparsed": unparsed,
                     }
                 )
         return out
+
+
+def _unparsed(by_sample: dict[str | int, list[tuple[int, Score]]]) -> int:
+    """Sample-epochs whose score says it could not be read (`metadata.unparsed`)."""
+    count = 0
+    for epochs in by_sample.values():
+        for _, score in epochs:
+            metadata = score.metadata
+            if metadata and metadata.get("unparsed") is True:
+                count += 1
+    return count
 
 
 def _epoch(pair: tuple[int, Score]) -> int:

@@ -173,6 +173,11 @@ class ModelPool:
         self._models: dict[str, Model] = {}
         self._limits: dict[str, ConnectionLimit] = {}
 
+    def resolve(self, name: str) -> tuple[str, dict[str, Any]]:
+        """(provider model, its arguments) for an alias of the models file; `name` and no
+        arguments for anything else."""
+        return self._aliases.get(name, (name, {}))
+
     def get(self, name: str, args: dict[str, Any] | None = None) -> Model:
         """The model `name` (a `provider/name` or an alias of the models file) with `args`."""
         if name in self._aliases and not args:

@@ -1,8 +1,14 @@
 """Model-graded scorers: a grader model judges the answer (`model_graded_qa`, `model_graded_fact`).
 
-The grader is the model under test unless `grader` names another (a `provider/name` or
-an alias). Its calls go through the same model pool as everything else, so they share
-connection limits, retries, the response cache, and count in the sample's usage.
+The grader is the model under test unless `grader` names another: a `provider/name` or
+an alias of the models file, or a mapping `{model: ..., model_args: {...}, config: {...}}`
+(generation settings over the grading default, temperature 0). Its calls go through the
+same model pool as everything else, so they share connection limits, retries, the
+response cache, and count in the sample's usage.
+
+Every score records what the grader was asked and answered (`metadata.grader`: model,
+prompt, reply). A reply with no valid `GRADE: X` scores "I" (0 in every metric, so it
+cannot raise a score) and is marked `metadata.unparsed`; results count them per scorer.
 """
 
 from __future__ import annotations
@@ -10,8 +16,10 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from evalrun.model import ChatMessage, GenerateConfig
-from evalrun.registry import BuildContext, register
+from pydantic import Field, model_validator
+
+from evalrun.model import ChatMessage, GenerateConfig, Model, ModelPool, resolve_path_args
+from evalrun.registry import Arguments, BuildContext, register
 from evalrun.scorer._score import Score
 from evalrun.scorer._scorers import CORRECTNESS, Scorer
 from evalrun.solver import TaskState
@@ -69,17 +77,58 @@ def default_instructions(partial_credit: bool) -> str:
 _GRADE = re.compile(r"GRADE\s*:\s*\**\s*([CPI])\b", re.IGNORECASE)
 _EXTRA = {"question", "answer", "criterion", "instructions"}
 
+#: the grading settings unless the grader's `config` says otherwise
+_GRADING = GenerateConfig(temperature=0.0)
+
+
+class Grader(Arguments):
+    """`grader: {model: NAME, model_args: {...}, config: {...}}`, or just `grader: NAME`."""
+
+    #: a `provider/name` or an alias of the models file
+    model: str = Field(min_length=1)
+    #: provider options over the alias's; relative paths resolve against the task's folder
+    model_args: dict[str, Any] = Field(default_factory=dict)
+    #: generation settings over the grading default (temperature 0)
+    config: GenerateConfig | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _name_or_mapping(cls, data: Any) -> Any:
+        if isinstance(data, str):
+            return {"model": data}
+        if not isinstance(data, dict | Grader):
+            raise ValueError(
+                "grader must be a model name (`provider/name` or an alias) or a mapping "
+                "`{model: ..., model_args: {...}, config: {...}}`"
+            )
+        return data
+
 
 def _graded(
     ctx: BuildContext,
     source: str,
     instructions: str | None,
-    grader: str | None,
+    spec: Grader | None,
     partial_credit: bool,
 ) -> Scorer:
     template = ctx.template(source, "template", extra=_EXTRA)
     guidance = instructions if instructions is not None else default_instructions(partial_credit)
-    allowed = {"C", "P", "I"} if partial_credit else {"C", "I"}
+    allowed = ("C", "P", "I") if partial_credit else ("C", "I")
+    config = _GRADING.merged(spec.config if spec else None)
+    base_dir = ctx.base_dir
+    made: list[tuple[ModelPool, Model]] = []  # the grader, once per model pool
+
+    def grader_model(state: TaskState) -> Model:
+        if spec is None:
+            return state.model
+        pool = state.models
+        if made and made[0][0] is pool:
+            return made[0][1]
+        provider, alias_args = pool.resolve(spec.model)
+        args = {**alias_args, **resolve_path_args(provider, spec.model_args, base_dir)}
+        model = pool.get(provider, args)
+        made[:] = [(pool, model)]
+        return model
 
     async def score(state: TaskState) -> Score:
         variables: dict[str, Any] = state.template_vars()
@@ -89,21 +138,25 @@ def _graded(
             criterion=" OR ".join(state.sample.targets),
             instructions=guidance,
         )
-        model = state.models.get(grader) if grader else state.model
-        output = await model.generate([ChatMessage("user", template.render(variables))], _GRADING)
+        prompt = template.render(variables)
+        model = grader_model(state)
+        output = await model.generate([ChatMessage("user", prompt)], config)
         state.charge(output)
-        grades = _GRADE.findall(output.completion)
-        grade = grades[-1].upper() if grades else None
-        if grade not in allowed:
-            return Score(
-                "I", state.completion, f"no valid grade in the grader's answer: {output.completion}"
-            )
-        return Score(grade, state.completion, output.completion)
+        reply = output.completion
+        record = {"model": model.name, "prompt": prompt, "reply": reply}
+        grades = _GRADE.findall(reply)
+        grade: str | None = grades[-1].upper() if grades else None
+        if grade is not None and grade in allowed:
+            return Score(grade, state.completion, reply, {"grader": record})
+        expected = f"`GRADE: X` with X one of {', '.join(allowed)}"
+        explanation = (
+            f"no grade found in the grader's reply (expected {expected}); scored I"
+            if grade is None
+            else f"the grader's grade `{grade}` is not allowed (expected {expected}); scored I"
+        )
+        return Score("I", state.completion, explanation, {"grader": record, "unparsed": True})
 
     return score
-
-
-_GRADING = GenerateConfig(temperature=0.0)
 
 
 @register("scorer", "model_graded_qa", metrics=CORRECTNESS)
@@ -111,7 +164,7 @@ def model_graded_qa(
     ctx: BuildContext,
     template: str = QA_TEMPLATE,
     instructions: str | None = None,
-    grader: str | None = None,
+    grader: Grader | None = None,
     partial_credit: bool = False,
 ) -> Scorer:
     """A grader model decides whether the answer meets the target as a criterion."""
@@ -123,7 +176,7 @@ def model_graded_fact(
     ctx: BuildContext,
     template: str = FACT_TEMPLATE,
     instructions: str | None = None,
-    grader: str | None = None,
+    grader: Grader | None = None,
     partial_credit: bool = False,
 ) -> Scorer:
     """A grader model decides whether the answer contains the facts of the target."""

@@ -178,7 +178,7 @@ def token_f1(answer: str, target: str) -> float:
     return 2 * precision * recall / (precision + recall)
 
 
-@register("scorer", "python", metrics=CORRECTNESS)
+@register("scorer", "python", metrics=CORRECTNESS, named=True)
 def python_scorer(ctx: BuildContext, function: str, args: dict[str, Any] | None = None) -> Scorer:
     """User code: `def score(state, target, **args)` returning a Score, a value or a dict."""
     user_function = ctx.import_function(function, "function")

@@ -209,7 +209,7 @@ def self_critique(
     return step
 
 
-@register("solver", "python")
+@register("solver", "python", named=True)
 def python_step(ctx: BuildContext, function: str, args: dict[str, Any] | None = None) -> Step:
     """User code: `def step(state, **args)`, sync or async; it may `await state.generate()`."""
     user_function = ctx.import_function(function, "function")

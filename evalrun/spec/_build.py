@@ -143,6 +143,8 @@ def build(
     )
 
     def make(kind: Kind, component: Component, where: PathKey) -> tuple[str, Any, dict[str, Any]]:
+        """Build a component: (its name, the built thing, its entry's info). The name is
+        the component's `name:` when it takes one and is given one (`python: {name: x}`)."""
         name, value = (
             (component, None) if isinstance(component, str) else next(iter(component.items()))
         )
@@ -159,28 +161,21 @@ def build(
             raise fail(exc, (*where, name)) from None
         except InputError as exc:
             raise InputError(exc.message, locate((*where, name))) from None
+        label = args.pop("name", None) if entry.info.get("named") else None
         built = (
             entry.factory(ctx.at(*where, name), **args)
             if entry.takes_context
             else entry.factory(**args)
         )
-        return name, built, entry.info
+        return label or name, built, entry.info
 
     steps = [make("solver", c, ("solver", i))[1] for i, c in enumerate(spec.solver)]
-    scorers: list[ScorerDef] = []
-    for i, component in enumerate(spec.scorer):
-        name, score, info = make("scorer", component, ("scorer", i))
-        taken = {s.name for s in scorers}
-        unique = (
-            name
-            if name not in taken
-            else next(f"{name}_{n}" for n in range(2, 999) if f"{name}_{n}" not in taken)
-        )
-        scorers.append(
-            ScorerDef(
-                unique, score, [(m, make("metric", m, ())[1]) for m in info.get("metrics", ())]
-            )
-        )
+    built_scorers = [make("scorer", c, ("scorer", i)) for i, c in enumerate(spec.scorer)]
+    names = _scorer_names(spec.scorer, built_scorers, locate)
+    scorers = [
+        ScorerDef(unique, score, [(m, make("metric", m, ())[1]) for m in info.get("metrics", ())])
+        for unique, (_, score, info) in zip(names, built_scorers, strict=True)
+    ]
     _apply_metrics(spec, scorers, make, locate)
     reducers = []
     for i, name in enumerate(spec.epochs.reducer):
@@ -218,6 +213,46 @@ def build_source(task: TaskSource, run: RunConfig) -> Task:
         prefix=task.prefix,
         max_prompt_chars=run.max_prompt_chars,
     )
+
+
+def _scorer_names(
+    components: list[Component], built: list[tuple[str, Any, dict[str, Any]]], locate: Locate
+) -> list[str]:
+    """Each scorer's key in results, `metrics:` and `thresholds:`. A name given with
+    `name:` is kept and must be unique (among given names and the other scorers' own
+    names); a repeated unnamed scorer gets a suffix (`exact`, `exact_2`)."""
+    names = [name for name, _, _ in built]
+    given = {
+        i: name
+        for i, (component, (name, _, info)) in enumerate(zip(components, built, strict=True))
+        if info.get("named")
+        and isinstance(component, dict)
+        and isinstance(value := next(iter(component.values())), dict)
+        and value.get("name") is not None
+    }
+    seen: dict[str, int] = {}
+    for i, name in given.items():
+        clash = seen.get(name)
+        if clash is None:
+            clash = next(
+                (j for j, other in enumerate(names) if other == name and j not in given), None
+            )
+        if clash is not None:
+            raise InputError(
+                f"scorer name `{name}` is already used by scorer {clash + 1}; "
+                "give each scorer its own name",
+                locate(("scorer", i, _name(components[i]), "name")),
+            )
+        seen[name] = i
+    taken = set(given.values())
+    out = []
+    for i, name in enumerate(names):
+        if i not in given:
+            if name in taken:
+                name = next(f"{name}_{n}" for n in range(2, 10_000) if f"{name}_{n}" not in taken)
+            taken.add(name)
+        out.append(name)
+    return out
 
 
 def _apply_metrics(spec: TaskSpec, scorers: list[ScorerDef], make: Any, locate: Locate) -> None:

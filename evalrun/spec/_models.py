@@ -8,10 +8,12 @@
         max_connections: 4
         prices: {input: 0.0, output: 0.0}    # US dollars per million tokens
         config: {temperature: 0.0}           # generation defaults, under the task's own
-        args: {}                             # provider options passed through
+        model_args: {}                       # provider options passed through (or `args:`)
 
-`-m smollm2` then means that model with those settings. The file is `--models FILE`,
-else `EVALRUN_MODELS`, else `configs/models.yaml` when it exists.
+`-m smollm2` then means that model with those settings (and so does `grader: smollm2`
+on a model-graded scorer). Relative paths in `model_args` (a mock's `responses` file)
+resolve against the models file's folder. The file is `--models FILE`, else
+`EVALRUN_MODELS`, else `configs/models.yaml` when it exists.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from pydantic import Field, ValidationError
+from pydantic import Field, ValidationError, model_validator
 
 from evalrun.model import GenerateConfig, resolve_path_args
 from evalrun.spec._errors import explain
@@ -40,7 +42,15 @@ class ModelAlias(StrictModel):
     max_connections: int | None = Field(default=None, ge=1)
     prices: Prices | None = None
     config: GenerateConfig | None = None
-    args: dict[str, Any] = Field(default_factory=dict)
+    #: provider options, as a task's `model_args` (written `model_args:` or `args:`)
+    args: dict[str, Any] = Field(default_factory=dict, alias="model_args")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _one_spelling(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "args" in data and "model_args" in data:
+            raise ValueError("give `model_args` or `args`, not both (they are the same)")
+        return data
 
     def model_args(self, base: Path) -> dict[str, Any]:
         """The alias as model arguments (what `-M` would say)."""
