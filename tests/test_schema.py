@@ -75,7 +75,7 @@ def test_records_from_every_code_path_match_the_schema_exactly(tmp_path: Path) -
                     "retried": output is not None and bool(output.retry_log),
                     "gave up": bool(sample.retries) and sample.retries[-1].wait is None,
                     "earlier errors": bool(sample.errors),
-                    "limit": sample.error is not None and sample.error.kind == "limit",
+                    "limit": sample.limit is not None and sample.error is None,
                     "cached": output is not None and output.cached,
                     "explained": any(s.explanation for s in sample.scores.values()),
                     "fatal": sample.error is not None and sample.error.fatal,

@@ -1,4 +1,4 @@
-"""Every field of ../shared/spec/task-format.md, run through the CLI, checked in the log."""
+"""Every field of docs/task-format.md, run through the CLI, checked in the log."""
 
 from __future__ import annotations
 
@@ -463,12 +463,13 @@ def test_limits(limits: str, options: list[str], kind: str, evalrun, write, tmp_
     )
     task = write(
         "t.yaml",
-        f"dataset: {{path: d.jsonl}}\nsolver: [system_message: 'Be nice.', generate]\nlimits: {limits}\nfail_on_error: false\n",
+        f"dataset: {{path: d.jsonl}}\nsolver: [system_message: 'Be nice.', generate]\nlimits: {limits}\nscorer: [includes]\n",
     )
     result = evalrun("eval", str(task), "-m", "mockllm/echo", *options)
     assert result.code == 0, result.output
     sample = only_log(tmp_path / "logs")["samples"][0]
-    assert sample["error"]["kind"] == "limit" and sample["error"]["limit"] == kind
+    assert sample["error"] is None and sample["limit"]["kind"] == kind  # scored, not errored
+    assert sample["scores"]["includes"]["value"] == "I"  # scored on what it had at the limit
     assert sample["total_time"] < 3
 
 
