@@ -39,20 +39,12 @@ TaskPaths = str | Path | Sequence[str | Path]
 
 
 def make_config(config: RunConfig | None = None, **options: Any) -> RunConfig:
-    """A run config from `config` with `options` (RunConfig field names) on top."""
+    """A run config from `config` with `options` on top (`RunConfig.from_options`:
+    RunConfig field names or command-line spellings; mappings merge key by key)."""
     if not options:
         return config or RunConfig()
-    base = config.model_dump(exclude_unset=True) if config else {}
-    try:
-        return RunConfig.model_validate({**base, **options})
-    except ValidationError as exc:
-        first = exc.errors(include_url=False)[0]
-        names = [str(p) for p in first["loc"]]
-        if names[:1] == ["generate"] and len(names) > 1:  # flat on the command line
-            names = names[1:]
-        option = "--" + names[0].replace("_", "-") if names else "options"
-        message = str(first["msg"]).removeprefix("Value error, ")
-        raise InputError(f"{option}: {message[:1].lower()}{message[1:]}") from None
+    base = config.model_dump(exclude_unset=True) if config else None
+    return RunConfig.from_options(base, options)
 
 
 def read_config_file(path: Path) -> dict[str, Any]:
@@ -76,17 +68,6 @@ def read_config_file(path: Path) -> dict[str, Any]:
         if isinstance(value, str) and not Path(value).is_absolute():
             data[key] = str(base / value)
     return data
-
-
-def merge_options(lower: dict[str, Any], upper: dict[str, Any]) -> dict[str, Any]:
-    """`upper` wins; mappings (model_args, task_args, metadata, generate) merge key by key."""
-    out = normalize_options(lower)
-    for key, value in normalize_options(upper).items():
-        if isinstance(value, dict) and isinstance(out.get(key), dict):
-            out[key] = {**out[key], **value}
-        else:
-            out[key] = value
-    return out
 
 
 def load_tasks(tasks: TaskPaths, config: RunConfig | None = None) -> builtins.list[Task]:
@@ -206,8 +187,8 @@ def _resume_unit(summary: LogSummary, overrides: dict[str, Any]) -> Unit:
     model_args.update(given.get("model_args") or {})
     if given.get("model_base_url"):
         model_args["base_url"] = given["model_base_url"]
-    stored = merge_options(header.run_config, {"log_dir": str(summary.path.parent)})
-    run = make_config(None, **merge_options(stored, given))
+    beside = {"log_dir": str(summary.path.parent)}  # stored < beside the old log < given
+    run = RunConfig.from_options(header.run_config, beside, given)
     spec = resolve(
         TaskSpec.model_validate(header.task_spec),
         make_config(None, **_task_overrides(given)),

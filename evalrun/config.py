@@ -2,16 +2,23 @@
 
 Merged once (config file < command line; the task file's own settings sit below
 both and are resolved per task), stored in the log, and read back by `eval-retry`.
+
+`RunConfig.from_options(lower, ..., upper)` is the one way options become a run config,
+for every command and the Python API: each layer is normalised by `normalize_options`
+(names, unset values, command-line text, flat generation settings), the layers are
+merged by `merge_options`, and a wrong value is one `InputError` naming the option.
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import Field, ValidationError, field_validator, model_validator
 
+from evalrun.errors import InputError
 from evalrun.model import GenerateConfig
 from evalrun.strict import StrictModel
 
@@ -57,20 +64,39 @@ class RunConfig(StrictModel):
     display: Display | None = None
     dry_run: bool = False
 
+    @classmethod
+    def from_options(cls, *layers: Mapping[str, Any] | None) -> RunConfig:
+        """The run config of option layers, lowest precedence first: a `--config` file's
+        (or a log's stored run config), then the command line's.
+
+        Each layer is given as its source has it (see `normalize_options`: `None` is
+        "not given", names may have dashes, `key=value` lists, comma-separated text,
+        `--no-fail-on-error`, flat generation settings); mappings merge key by key and
+        anything else the upper layer wins. A wrong value is an `InputError` that names
+        the option as the command line spells it: `--limit: limit must be N or A-B`.
+        """
+        try:
+            return cls.model_validate(merge_options(*layers))
+        except ValidationError as exc:
+            first = exc.errors(include_url=False)[0]
+            names = [str(p) for p in first["loc"]]
+            if names[:1] == ["generate"] and len(names) > 1:  # flat on the command line
+                names = names[1:]
+            option = "--" + names[0].replace("_", "-") if names else "options"
+            message = str(first["msg"]).removeprefix("Value error, ")
+            raise InputError(f"{option}: {message[:1].lower()}{message[1:]}") from None
+
     @model_validator(mode="before")
     @classmethod
-    def _flat_generation_settings(cls, data: Any) -> Any:
-        """Accept `temperature: 0` beside the other options, as the command line does."""
+    def _normalized(cls, data: Any) -> Any:
+        """Accept options as every source writes them (`temperature: 0` beside the other
+        options, `key=value` lists, ...): see `normalize_options`."""
         return normalize_options(data) if isinstance(data, dict) else data
 
     @field_validator("model", "tags", "epochs_reducer", "sample_id", mode="before")
     @classmethod
     def _one_or_many(cls, value: Any) -> Any:
-        if isinstance(value, str):
-            return [v.strip() for v in value.split(",")] if value else []
-        if isinstance(value, int):
-            return [str(value)]
-        return value
+        return [str(value)] if isinstance(value, int) and not isinstance(value, bool) else value
 
     @field_validator("sample_id", mode="after")
     @classmethod
@@ -96,13 +122,95 @@ class RunConfig(StrictModel):
         return Path(self.log_dir)
 
 
-def normalize_options(data: dict[str, Any]) -> dict[str, Any]:
-    """Option names with underscores; flat generation settings moved under `generate`."""
-    out = {str(k).replace("-", "_"): v for k, v in data.items()}
+#: options holding `key: value` mappings, and the flag that gives them as `key=value`
+_MAPPINGS = {"model_args": "-M", "task_args": "-T", "metadata": "--metadata"}
+#: options holding lists, which text gives comma separated
+_LISTS = {"model", "epochs_reducer", "sample_id", "tags", "stop_seqs"}
+
+
+def normalize_options(data: Mapping[str, Any]) -> dict[str, Any]:
+    """One layer of options as `RunConfig` takes them (idempotent):
+
+    - names with underscores (`max-samples` is `max_samples`);
+    - `None` dropped: it means "not given", so a lower layer's value stays;
+    - `no_fail_on_error: true` (`--no-fail-on-error`) is `fail_on_error: false`;
+    - text for a list option is comma separated (`--tags a,b`);
+    - `model_args`, `task_args` and `metadata` may be lists of `key=value` texts (values
+      read as YAML scalars: 3, 0.5, true) or a `Path` to a YAML file of `key: value`;
+    - flat generation settings (`temperature: 0`) move under `generate`.
+
+    Limits (`N`, `A-B`), durations (`90`, `12h`) and `fail_on_error` text are read by
+    `RunConfig`'s own validators.
+    """
+    out: dict[str, Any] = {}
+    for key, value in data.items():
+        name = str(key).replace("-", "_")
+        if value is None:
+            continue
+        if name == "no_fail_on_error":
+            if value:
+                out["fail_on_error"] = False
+            continue
+        if name in _LISTS and isinstance(value, str):
+            value = [v.strip() for v in value.split(",") if v.strip()]
+        elif name in _MAPPINGS and not isinstance(value, Mapping):
+            value = _mapping(value, _MAPPINGS[name])
+        out[name] = value
     flat = {k: out.pop(k) for k in list(out) if k in GenerateConfig.model_fields}
     if flat:
         out["generate"] = {**(out.get("generate") or {}), **flat}
     return out
+
+
+def merge_options(*layers: Mapping[str, Any] | None) -> dict[str, Any]:
+    """Normalised layers, lowest first: the upper wins; mappings (`model_args`,
+    `task_args`, `metadata`, `generate`) merge key by key."""
+    out: dict[str, Any] = {}
+    for layer in layers:
+        for key, value in normalize_options(layer or {}).items():
+            if isinstance(value, Mapping) and isinstance(out.get(key), Mapping):
+                out[key] = {**out[key], **value}
+            else:
+                out[key] = value
+    return out
+
+
+def _mapping(value: Any, flag: str) -> Any:
+    """`key=value` texts, or a YAML file of `key: value`, as a mapping (anything else is
+    left for validation to reject)."""
+    if isinstance(value, Path):
+        from evalrun.spec import load_yaml
+
+        data, source = load_yaml(value)
+        if not isinstance(data, dict):
+            raise source.error((), f"{flag} file must be a mapping of key: value")
+        return data
+    if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
+        return value
+    out: dict[str, Any] = {}
+    for pair in value:
+        key, sep, text = pair.partition("=")
+        if not sep or not key.strip():
+            raise InputError(f"{flag} expects key=value, got `{pair}`")
+        out[key.strip()] = _scalar(text)
+    return out
+
+
+def _scalar(text: str) -> Any:
+    """`3`, `0.5`, `true`, `null` as YAML reads them; anything else stays text. Only a
+    scalar is ever built (a collection, with its aliases, is never expanded)."""
+    import yaml
+
+    if not text:
+        return ""
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError:
+        return text
+    if not isinstance(node, yaml.ScalarNode):
+        return text
+    value = yaml.SafeLoader("").construct_object(node)
+    return value if isinstance(value, str | int | float | bool) or value is None else text
 
 
 def parse_fail_on_error(value: Any) -> bool | float:
@@ -170,6 +278,7 @@ def parse_limit(value: Any) -> tuple[int, int]:
 __all__ = [
     "RunConfig",
     "ValidationError",
+    "merge_options",
     "normalize_options",
     "parse_fail_on_error",
     "parse_limit",

@@ -21,7 +21,7 @@ def main() -> None:
         from evalrun.secrets import scrub_output
 
         scrub_output()
-        app()
+        app(prog_name="evalrun")  # `python -m evalrun` too: usage lines say `evalrun`
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         sys.exit(1)

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import shlex
 import sys
-from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 
@@ -15,42 +14,26 @@ from evalrun.cli._app import EXIT_FAILED, EXIT_OK, app, guarded, stdout_console
 if TYPE_CHECKING:
     from evalrun.engine import EvalResult
 
-Opt = typer.Option
 
-
-@app.command("eval")
+@app.command("eval", short_help="Run tasks against one or more models.")
 @guarded
 def eval_command(
-    tasks: Annotated[
-        list[str], typer.Argument(help="Task files, folders or globs.", show_default=False)
-    ],
-    model: Annotated[
-        list[str] | None, Opt("-m", "--model", help="provider/name; repeatable.")
-    ] = None,
-    model_arg: Annotated[
-        list[str] | None, Opt("-M", help="Model argument key=value; repeatable.")
-    ] = None,
-    model_args: Annotated[
-        Path | None, Opt("--model-args", help="YAML file of model arguments.")
-    ] = None,
-    model_base_url: Annotated[
-        str | None, Opt("--model-base-url", help="Base URL of the model API.")
-    ] = None,
-    task_arg: Annotated[
-        list[str] | None, Opt("-T", help="Task argument key=value; repeatable.")
-    ] = None,
-    task_args: Annotated[
-        Path | None, Opt("--task-args", help="YAML file of task arguments.")
-    ] = None,
-    epochs: Annotated[int | None, Opt(help="Epochs (overrides the task's).")] = None,
-    epochs_reducer: Annotated[str | None, Opt(help="Reducer(s), comma separated.")] = None,
+    tasks: o.Tasks,
+    model: o.ModelOption = None,
+    model_args: o.ModelArgs = None,
+    model_args_file: o.ModelArgsFile = None,
+    model_base_url: o.ModelBaseUrl = None,
+    task_args: o.TaskArgs = None,
+    task_args_file: o.TaskArgsFile = None,
+    epochs: o.Epochs = None,
+    epochs_reducer: o.EpochsReducer = None,
     limit: o.Limit = None,
-    sample_id: Annotated[str | None, Opt(help="Sample id(s), comma separated.")] = None,
+    sample_id: o.SampleId = None,
     max_samples: o.MaxSamples = None,
     max_tasks: o.MaxTasks = None,
     max_connections: o.MaxConnections = None,
     fail_on_error: o.FailOnError = None,
-    no_fail_on_error: o.NoFailOnError = False,
+    no_fail_on_error: o.NoFailOnError = None,
     retry_on_error: o.RetryOnError = None,
     max_retries: o.MaxRetries = None,
     timeout: o.Timeout = None,
@@ -70,26 +53,27 @@ def eval_command(
     models: o.Models = None,
     log_dir: o.LogDir = None,
     log_format: o.LogFormat = None,
-    tags: Annotated[str | None, Opt(help="Tags, comma separated.")] = None,
-    metadata: Annotated[list[str] | None, Opt(help="Run metadata key=value; repeatable.")] = None,
-    job: Annotated[str | None, Opt(help="Group runs under a job name.")] = None,
+    tags: o.Tags = None,
+    metadata: o.Metadata = None,
+    job: o.Job = None,
     display: o.Display = None,
-    dry_run: Annotated[
-        bool, Opt("--dry-run", help="Load, validate and plan; call no model.")
-    ] = False,
-    config: Annotated[Path | None, Opt("--config", help="YAML file of run options.")] = None,
+    dry_run: o.DryRun = None,
+    config: o.ConfigFile = None,
 ) -> None:
-    """Run task files against one or more models."""
-    options = o.collect_options(dict(locals()))
-    from evalrun import api
+    """Run task files against one or more models.
 
-    options["model_args"] = o.parse_pairs(model_args, model_arg, "-M")
-    options["task_args"] = o.parse_pairs(task_args, task_arg, "-T")
-    if metadata:
-        options["metadata"] = o.parse_pairs(None, metadata, "--metadata")
-    file_options = api.read_config_file(config) if config else {}
-    given = {k: v for k, v in options.items() if v not in ({}, None)}
-    run = api.make_config(None, **api.merge_options(file_options, given))
+    Options come from the task file, then a --config file, then the command line
+    (each wins over the one before). Generation settings (--temperature to
+    --stop-seqs) default to the task's, else the provider's.
+    """
+    given = dict(locals())
+    del given["tasks"], given["config"]
+    files = {"model_args": given.pop("model_args_file"), "task_args": given.pop("task_args_file")}
+    from evalrun import api
+    from evalrun.config import RunConfig
+
+    file_options = api.read_config_file(config) if config else None
+    run = RunConfig.from_options(file_options, files, given)
     with _reporter(run.display) as reporter:
         results = api.eval(tasks, config=run, reporter=reporter, handle_signals=True)
     if run.dry_run:
@@ -99,17 +83,17 @@ def eval_command(
     _finish(results)
 
 
-@app.command("eval-retry")
+@app.command("eval-retry", short_help="Finish runs that errored or were interrupted.")
 @guarded
 def eval_retry_command(
-    logs: Annotated[list[Path], typer.Argument(help="Logs to finish.", show_default=False)],
-    model_arg: o.ModelArg = None,
+    logs: o.Logs,
+    model_args: o.ModelArgs = None,
     model_base_url: o.ModelBaseUrl = None,
     max_samples: o.MaxSamples = None,
     max_tasks: o.MaxTasks = None,
     max_connections: o.MaxConnections = None,
     fail_on_error: o.FailOnError = None,
-    no_fail_on_error: o.NoFailOnError = False,
+    no_fail_on_error: o.NoFailOnError = None,
     retry_on_error: o.RetryOnError = None,
     max_retries: o.MaxRetries = None,
     timeout: o.Timeout = None,
@@ -126,18 +110,22 @@ def eval_retry_command(
     cache: o.Cache = None,
     cache_dir: o.CacheDir = None,
     cache_expiry: o.CacheExpiry = None,
-    log_dir: o.LogDir = None,
+    log_dir: o.RetryLogDir = None,
     log_format: o.LogFormat = None,
     display: o.Display = None,
 ) -> None:
-    """Finish runs that errored or were interrupted, reusing every finished sample."""
-    options = o.collect_options(dict(locals()))
+    """Finish runs that errored or were interrupted, reusing every finished sample.
+
+    The run is rebuilt from the log alone. Options given here override those the log
+    recorded, and are recorded in the new log; a default shown below applies only when
+    the original run did not set the option.
+    """
+    overrides = dict(locals())
+    del overrides["logs"]
     from evalrun import api
 
-    if model_arg:
-        options["model_args"] = o.parse_pairs(None, model_arg, "-M")
     with _reporter(display) as reporter:
-        results = api.eval_retry(logs, reporter=reporter, handle_signals=True, **options)
+        results = api.eval_retry(logs, reporter=reporter, handle_signals=True, **overrides)
     for result, path in zip(results, logs, strict=True):
         if result.log_path == path:
             print(f"{path}: already complete and successful; nothing to retry", file=sys.stderr)

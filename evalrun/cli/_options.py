@@ -1,129 +1,214 @@
-"""Options shared by commands, and turning command-line values into run options.
+"""Options shared by commands, each declared once as an `Annotated` type, so every
+command spells, types and documents it the same way (`-m` reads alike in `eval`,
+`prompts` and `estimate`).
 
-Each option is declared once here as an `Annotated` type, so `eval` and `eval-retry`
-spell, type and document it the same way.
+Conventions: a value's metavar says what it is (`MODEL`, `KEY=VALUE`, `N`, `SECONDS`,
+`DIR`, `FILE`); a default is shown as `[default: ...]`, written in the help when it
+depends on the provider or the task (the option's own default is `None`, "not given",
+so that a `--config` file's value or a log's stored one is not overridden).
+
+Commands pass the values as given to `RunConfig.from_options`, which is the one place
+they are read: `key=value` lists, comma-separated lists, `--no-fail-on-error`, limits,
+durations and flat generation settings.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
 Opt = typer.Option
 
-MaxSamples = Annotated[
-    int | None, Opt(help="Samples in flight per task (default: max connections).")
+
+def default(text: str, value: str) -> str:
+    """Help text with its default, written as typer writes one it knows."""
+    return f"{text}  [default: {value}]"
+
+
+TASK_DEFAULT = "the task's, else "
+
+Tasks = Annotated[
+    list[str],
+    typer.Argument(metavar="TASK", help="Task files, folders or globs.", show_default=False),
 ]
-MaxTasks = Annotated[int | None, Opt(help="Task x model units in flight (default 1).")]
-MaxConnections = Annotated[int | None, Opt(help="Concurrent requests per model endpoint.")]
-FailOnError = Annotated[str | None, Opt(help="true, false, a share 0<x<1, or a count x>=1.")]
-NoFailOnError = Annotated[bool, Opt("--no-fail-on-error", help="Never fail on sample errors.")]
-RetryOnError = Annotated[int | None, Opt(help="Retry an errored sample up to N times.")]
-MaxRetries = Annotated[int | None, Opt(help="Retries per model request.")]
-Timeout = Annotated[float | None, Opt(help="Seconds per model request.")]
-TimeLimit = Annotated[float | None, Opt(help="Seconds per sample.")]
-TokenLimit = Annotated[int | None, Opt(help="Tokens per sample.")]
-MessageLimit = Annotated[int | None, Opt(help="Messages per sample.")]
-MaxPromptChars = Annotated[
-    int | None, Opt(help="Characters a rendered template may hold (default 10 million).")
+Logs = Annotated[
+    list[Path], typer.Argument(metavar="LOG", help="Logs to finish.", show_default=False)
 ]
-Temperature = Annotated[float | None, Opt(help="Sampling temperature.")]
-MaxTokens = Annotated[int | None, Opt(help="Most tokens per answer.")]
-TopP = Annotated[float | None, Opt(help="Nucleus sampling.")]
-TopK = Annotated[int | None, Opt(help="Top-k sampling.")]
-Seed = Annotated[int | None, Opt(help="Generation seed.")]
-StopSeqs = Annotated[str | None, Opt(help="Stop sequences, comma separated.")]
-LogDir = Annotated[str | None, Opt(help="Where logs go (default ./logs, env EVALRUN_LOG_DIR).")]
-LogFormat = Annotated[str | None, Opt(help="eval (default) or json.")]
-Display = Annotated[str | None, Opt(help="full, plain or none.")]
-Cache = Annotated[
-    bool | None, Opt("--cache/--no-cache", help="Reuse identical model calls (off by default).")
+ModelOption = Annotated[
+    list[str] | None,
+    Opt(
+        "-m",
+        "--model",
+        metavar="MODEL",
+        help=default(
+            "provider/name (openai/gpt-4o, mockllm/model) or an alias from the models file; "
+            "repeatable.",
+            "EVALRUN_MODEL, else the task's model",
+        ),
+    ),
 ]
-CacheDir = Annotated[
-    str | None, Opt(help="Where cached answers live (default: the user cache folder).")
+ModelArgs = Annotated[
+    list[str] | None,
+    Opt(
+        "-M",
+        metavar="KEY=VALUE",
+        help="Model argument (values read as YAML: 3, 0.5, true); repeatable.",
+    ),
 ]
-CacheExpiry = Annotated[
-    str | None, Opt(help="How long a cached answer stays valid: 90, 30m, 12h, 7d.")
+ModelArgsFile = Annotated[
+    Path | None,
+    Opt("--model-args", metavar="FILE", help="YAML file of model arguments (-M wins)."),
+]
+ModelBaseUrl = Annotated[
+    str | None, Opt("--model-base-url", metavar="URL", help="Base URL of the model API.")
+]
+TaskArgs = Annotated[
+    list[str] | None,
+    Opt("-T", metavar="NAME=VALUE", help="Task argument (overrides the task's); repeatable."),
+]
+TaskArgsFile = Annotated[
+    Path | None,
+    Opt("--task-args", metavar="FILE", help="YAML file of task arguments (-T wins)."),
 ]
 Models = Annotated[
-    str | None, Opt("--models", help="Model aliases file (default configs/models.yaml).")
+    str | None,
+    Opt(
+        "--models",
+        metavar="FILE",
+        help=default("Model aliases file.", "EVALRUN_MODELS, else configs/models.yaml"),
+    ),
 ]
-Limit = Annotated[str | None, Opt(help="N or A-B (1-based, inclusive).")]
-ModelOption = Annotated[
-    list[str] | None, Opt("-m", "--model", help="provider/name or an alias; repeatable.")
+Epochs = Annotated[
+    int | None,
+    Opt(metavar="N", help=default("Epochs: times each sample runs.", TASK_DEFAULT + "1")),
 ]
-ModelArg = Annotated[list[str] | None, Opt("-M", help="Model argument key=value; repeatable.")]
-ModelBaseUrl = Annotated[str | None, Opt("--model-base-url", help="Base URL of the model API.")]
-TaskArg = Annotated[list[str] | None, Opt("-T", help="Task argument key=value; repeatable.")]
-
-#: option names whose text is a comma-separated list
-_LISTS = {"epochs_reducer", "sample_id", "tags", "stop_seqs"}
-#: generation settings, which the run config keeps under `generate`
-_GENERATE = {"temperature", "max_tokens", "top_p", "top_k", "seed", "stop_seqs"}
-_NOT_OPTIONS = {
-    "tasks", "logs", "model_arg", "task_arg", "model_args", "task_args", "metadata", "no_fail_on_error", "config",
-}  # fmt: skip
-
-
-def collect_options(values: dict[str, Any]) -> dict[str, Any]:
-    """The options the user actually gave (None and False mean "not given")."""
-    options: dict[str, Any] = {}
-    generate: dict[str, Any] = {}
-    for key, value in values.items():
-        if (
-            key in _NOT_OPTIONS
-            or value is None
-            or value == []
-            or (value is False and key != "cache")
-        ):
-            continue
-        if key in _LISTS and isinstance(value, str):
-            value = [v.strip() for v in value.split(",") if v.strip()]
-        if key in _GENERATE:
-            generate[key] = value
-        else:
-            options[key] = value
-    if generate:
-        options["generate"] = generate
-    if values.get("no_fail_on_error"):
-        options["fail_on_error"] = False
-    return options
-
-
-def parse_pairs(file: Path | None, pairs: list[str] | None, flag: str) -> dict[str, Any]:
-    """`key=value` pairs (values read as YAML scalars: 3, 0.5, true) over a YAML file's."""
-    from evalrun.errors import InputError
-
-    out: dict[str, Any] = {}
-    if file is not None:
-        from evalrun.spec import load_yaml
-
-        data, source = load_yaml(file)
-        if not isinstance(data, dict):
-            raise source.error((), f"{flag} file must be a mapping of key: value")
-        out.update(data)
-    for pair in pairs or []:
-        key, sep, text = pair.partition("=")
-        if not sep or not key.strip():
-            raise InputError(f"{flag} expects key=value, got `{pair}`")
-        out[key.strip()] = _scalar(text)
-    return out
-
-
-def _scalar(text: str) -> Any:
-    """`3`, `0.5`, `true`, `null` as YAML reads them; anything else stays text. Only a
-    scalar is ever built (a collection, with its aliases, is never expanded)."""
-    import yaml
-
-    if not text:
-        return ""
-    try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.YAMLError:
-        return text
-    if not isinstance(node, yaml.ScalarNode):
-        return text
-    value = yaml.SafeLoader("").construct_object(node)
-    return value if isinstance(value, str | int | float | bool) or value is None else text
+EpochsReducer = Annotated[
+    str | None,
+    Opt(
+        metavar="NAME,...",
+        help=default(
+            "How epochs' scores combine: mean, median, mode, max, min, pass_at_K, at_least_K.",
+            TASK_DEFAULT + "mean",
+        ),
+    ),
+]
+LIMIT_HELP = "The first N samples, or samples A to B (1-based, inclusive)."
+Limit = Annotated[str | None, Opt(metavar="N|A-B", help=LIMIT_HELP)]
+SampleId = Annotated[str | None, Opt(metavar="ID,...", help="Only the samples with these ids.")]
+MaxSamples = Annotated[
+    int | None,
+    Opt(metavar="N", help=default("Samples in flight per task.", "max connections")),
+]
+MaxTasks = Annotated[
+    int | None, Opt(metavar="N", help=default("Task x model units in flight.", "1"))
+]
+MaxConnections = Annotated[
+    int | None,
+    Opt(
+        metavar="N",
+        help=default(
+            "Concurrent requests per model endpoint.",
+            "the model's max_connections (models file or -M), else 10; mockllm 100",
+        ),
+    ),
+]
+FailOnError = Annotated[
+    str | None,
+    Opt(
+        metavar="VALUE",
+        help=default(
+            "Fail the task on sample errors: true, false, more than a share 0<x<1, "
+            "or more than a count x>=1.",
+            TASK_DEFAULT + "true",
+        ),
+    ),
+]
+NoFailOnError = Annotated[
+    bool | None, Opt("--no-fail-on-error", help="Never fail a task on sample errors.")
+]
+RetryOnError = Annotated[
+    int | None, Opt(metavar="N", help=default("Retry an errored sample up to N times.", "0"))
+]
+MaxRetries = Annotated[
+    int | None,
+    Opt(
+        metavar="N",
+        help=default("Retries of a transient model error per request.", "5; mockllm 0"),
+    ),
+]
+Timeout = Annotated[
+    float | None,
+    Opt(
+        metavar="SECONDS",
+        help=default("Time a model request may take; then it is retried.", "no limit"),
+    ),
+]
+TimeLimit = Annotated[
+    float | None,
+    Opt(metavar="SECONDS", help=default("Time per sample.", TASK_DEFAULT + "no limit")),
+]
+TokenLimit = Annotated[
+    int | None,
+    Opt(metavar="N", help=default("Tokens per sample.", TASK_DEFAULT + "no limit")),
+]
+MessageLimit = Annotated[
+    int | None,
+    Opt(metavar="N", help=default("Messages per sample.", TASK_DEFAULT + "no limit")),
+]
+MaxPromptChars = Annotated[
+    int | None,
+    Opt(metavar="N", help=default("Characters a rendered template may hold.", "10000000")),
+]
+#: generation settings: the task's, else the provider's default
+Temperature = Annotated[float | None, Opt(metavar="T", help="Sampling temperature.")]
+MaxTokens = Annotated[int | None, Opt(metavar="N", help="Most tokens per answer.")]
+TopP = Annotated[float | None, Opt(metavar="P", help="Nucleus sampling.")]
+TopK = Annotated[int | None, Opt(metavar="K", help="Top-k sampling.")]
+Seed = Annotated[int | None, Opt(metavar="N", help="Generation seed.")]
+StopSeqs = Annotated[str | None, Opt(metavar="SEQ,...", help="Stop sequences.")]
+Cache = Annotated[
+    bool | None,
+    Opt("--cache/--no-cache", help=default("Reuse the answers of identical model calls.", "off")),
+]
+CacheDir = Annotated[
+    str | None,
+    Opt(metavar="DIR", help=default("Where cached answers live.", "~/.cache/evalrun/responses")),
+]
+CacheExpiry = Annotated[
+    str | None,
+    Opt(
+        metavar="DURATION",
+        help=default("How long a cached answer stays valid: 90, 30m, 12h, 7d.", "forever"),
+    ),
+]
+LogDir = Annotated[
+    str | None,
+    Opt(metavar="DIR", help=default("Where logs go.", "EVALRUN_LOG_DIR, else ./logs")),
+]
+RetryLogDir = Annotated[
+    str | None,
+    Opt(metavar="DIR", help=default("Where the new logs go.", "beside the old ones")),
+]
+LogFormat = Annotated[
+    str | None, Opt(metavar="eval|json", help=default("Log file format.", "eval"))
+]
+Display = Annotated[
+    str | None,
+    Opt(
+        metavar="full|plain|none",
+        help=default("Progress display.", "full on a terminal, else plain"),
+    ),
+]
+Tags = Annotated[str | None, Opt(metavar="TAG,...", help="Tags recorded in the log.")]
+Metadata = Annotated[
+    list[str] | None,
+    Opt(metavar="KEY=VALUE", help="Run metadata recorded in the log; repeatable."),
+]
+Job = Annotated[str | None, Opt(metavar="NAME", help="Group runs under a job name.")]
+DryRun = Annotated[bool | None, Opt("--dry-run", help="Load, validate and plan; call no model.")]
+ConfigFile = Annotated[
+    Path | None,
+    Opt("--config", metavar="FILE", help="YAML file of run options (the command line wins)."),
+]

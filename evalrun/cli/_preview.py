@@ -14,28 +14,25 @@ from evalrun.cli._app import app, guarded, stdout_console
 
 def _units(tasks: list[str], options: dict[str, Any]) -> Any:
     from evalrun import api
+    from evalrun.config import RunConfig
 
-    options["model_args"] = o.parse_pairs(None, options.pop("model_arg", None), "-M")
-    options["task_args"] = o.parse_pairs(None, options.pop("task_arg", None), "-T")
-    given = {k: v for k, v in options.items() if v not in ({}, None, [], False)}
-    return api.plan_eval(tasks, api.make_config(None, **given))
+    return api.plan_eval(tasks, RunConfig.from_options(options))
 
 
-@app.command("prompts")
+@app.command("prompts", short_help="Show the first messages each sample sends.")
 @guarded
 def prompts_command(
-    tasks: Annotated[
-        list[str], typer.Argument(help="Task files, folders or globs.", show_default=False)
-    ],
+    tasks: o.Tasks,
     model: o.ModelOption = None,
-    model_arg: o.ModelArg = None,
+    model_args: o.ModelArgs = None,
     model_base_url: o.ModelBaseUrl = None,
-    task_arg: o.TaskArg = None,
+    task_args: o.TaskArgs = None,
     models: o.Models = None,
-    limit: o.Limit = "3",
+    limit: Annotated[str, o.Opt(metavar="N|A-B", help=o.LIMIT_HELP)] = "3",
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object per prompt.")] = False,
 ) -> None:
-    """Show the exact messages each sample sends first, without calling a model."""
+    """Show the exact messages each sample sends first (and its generation settings),
+    without calling a model."""
     options = {k: v for k, v in locals().items() if k not in ("tasks", "as_json")}
     from evalrun.engine._preview import first_prompts
 
@@ -53,29 +50,25 @@ def prompts_command(
             print()
 
 
-@app.command("estimate")
+@app.command("estimate", short_help="Estimate a run's tokens and cost.")
 @guarded
 def estimate_command(
-    tasks: Annotated[
-        list[str], typer.Argument(help="Task files, folders or globs.", show_default=False)
-    ],
+    tasks: o.Tasks,
     model: o.ModelOption = None,
-    model_arg: o.ModelArg = None,
+    model_args: o.ModelArgs = None,
     model_base_url: o.ModelBaseUrl = None,
-    task_arg: o.TaskArg = None,
+    task_args: o.TaskArgs = None,
     models: o.Models = None,
     limit: o.Limit = None,
-    epochs: Annotated[int | None, typer.Option(help="Epochs (overrides the task's).")] = None,
+    epochs: o.Epochs = None,
     max_tokens: o.MaxTokens = None,
 ) -> None:
     """Tokens and cost of a run, as a range, without calling a model."""
-    options = {k: v for k, v in locals().items() if k not in ("tasks", "max_tokens")}
+    options = {k: v for k, v in locals().items() if k != "tasks"}
     from rich.table import Table
 
     from evalrun.engine._preview import estimate
 
-    if max_tokens is not None:
-        options["generate"] = {"max_tokens": max_tokens}
     rows = [estimate(unit) for unit in _units(tasks, options)]
     table = Table(
         title="Estimate (first model call of each sample x epoch)",
@@ -101,9 +94,18 @@ def estimate_command(
     stdout_console().print(table)
 
 
-cache_app = typer.Typer(help="The response cache (--cache).", no_args_is_help=True)
+cache_app = typer.Typer(
+    help="List, measure or clear the response cache (--cache).", no_args_is_help=True
+)
 app.add_typer(cache_app, name="cache")
-CacheDirOption = Annotated[Path | None, typer.Option("--cache-dir", help="The cache folder.")]
+CacheDirOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--cache-dir",
+        metavar="DIR",
+        help=o.default("The cache folder.", "~/.cache/evalrun/responses"),
+    ),
+]
 
 
 def _cache(folder: Path | None) -> Any:
