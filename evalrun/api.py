@@ -21,7 +21,14 @@ from evalrun.config import RunConfig, normalize_options
 from evalrun.dataset import Sample, select
 from evalrun.engine import EvalResult, NullReporter, Reporter, RunControl, Unit, plan, run_units
 from evalrun.errors import ArgumentError, InputError, Location, unwrap
-from evalrun.log import LogSummary, check_dataset, dataset_digest, read_summary, resume_chain
+from evalrun.log import (
+    LogSummary,
+    SampleCounts,
+    check_dataset,
+    dataset_digest,
+    read_summary,
+    resume_chain,
+)
 from evalrun.model import ModelPool, ResponseCache
 from evalrun.spec import (
     Task,
@@ -132,7 +139,10 @@ def eval(
     units = plan(load_tasks(tasks, run), run, aliases)
     pool = _models(units, _pool(run, aliases))
     if run.dry_run:
-        return [EvalResult(u.task.name, u.model, "planned", Path(), u.total) for u in units]
+        return [
+            EvalResult(u.task.name, u.model, "planned", Path(), SampleCounts(total=u.total))
+            for u in units
+        ]
     return _run(units, pool, reporter, RunControl(), handle_signals, run.max_tasks)
 
 
@@ -271,9 +281,7 @@ def result_from_summary(summary: LogSummary) -> EvalResult:
         summary.header.model,
         summary.status,
         summary.path,
-        summary.total,
-        completed=results.completed_samples if results else summary.samples_done,
-        errored=results.errored_samples if results else 0,
+        summary.counts,
         scores=[s.model_dump() for s in results.scores] if results else [],
         thresholds=[t.model_dump() for t in results.thresholds] if results else [],
         usage=(summary.stats or {}).get("usage", {}),

@@ -15,17 +15,18 @@ log_app = typer.Typer(help="List, show and dump logs.", no_args_is_help=True)
 app.add_typer(log_app, name="log")
 
 
-@log_app.command("list")
+@log_app.command("list", short_help="List logs, newest first, with their counts.")
 @guarded
 def log_list(
     folder: Annotated[
-        Path | None, typer.Argument(help="Log folder (default ./logs or EVALRUN_LOG_DIR).")
+        Path | None,
+        typer.Argument(metavar="DIR", help="Log folder [default: EVALRUN_LOG_DIR, else ./logs]"),
     ] = None,
     status: Annotated[
         str | None,
         typer.Option(
-            metavar="STATUS",
-            help="Only logs with this status: success, error, cancelled or started.",
+            metavar="success|error|cancelled|started",
+            help="Only logs with this status.",
         ),
     ] = None,
     errors: Annotated[
@@ -109,7 +110,7 @@ def _headline(summary: object) -> tuple[str, float] | None:
     return None
 
 
-@log_app.command("show")
+@log_app.command("show", short_help="Show a log's summary and results.")
 @guarded
 def log_show(log: Annotated[Path, typer.Argument(help="A .eval or .json log.")]) -> None:
     """A log's summary and results table (every sample is read: damage is reported)."""
@@ -142,7 +143,7 @@ def log_show(log: Annotated[Path, typer.Argument(help="A .eval or .json log.")])
         console.print(line, highlight=False)
 
 
-@log_app.command("dump")
+@log_app.command("dump", short_help="Dump a log as one JSON document.")
 @guarded
 def log_dump(
     log: Annotated[Path, typer.Argument(help="A .eval or .json log.")],
