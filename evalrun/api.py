@@ -104,6 +104,13 @@ def _models(units: builtins.list[Unit], pool: ModelPool, *, ready: bool = True) 
             raise _where_written(exc, unit) from None
         if ready:
             model.provider.ready()
+        for need in unit.task.models:  # a grader: its arguments and key checked now too
+            try:
+                other = need.make(pool)
+            except ArgumentError as exc:
+                raise InputError(exc.message, need.locate(exc.argument)) from None
+            if ready:
+                other.provider.ready()
     return pool
 
 

@@ -116,6 +116,15 @@ class Requirement:
 
 
 @dataclass(frozen=True)
+class ModelNeed:
+    """A model a component calls besides the model under test (see `need_model`)."""
+
+    make: Callable[[Any], Any]
+    #: where the model was written, or (given an argument's name) that argument
+    locate: Callable[[str | None], Location | None]
+
+
+@dataclass(frozen=True)
 class BuildContext:
     """What a factory may use while building: templates and user code, located in the file.
 
@@ -134,6 +143,9 @@ class BuildContext:
     templates: list[Template] = field(default_factory=list)
     #: what components need of every sample (`multiple_choice`: choices), checked at load
     requirements: list[Requirement] = field(default_factory=list)
+    #: the other models components call (a grader), made and checked before any sample
+    #: runs, so a bad argument or a missing key stops the run at once, not every sample
+    models: list[ModelNeed] = field(default_factory=list)
 
     def at(self, *keys: str | int) -> BuildContext:
         return replace(self, where=(*self.where, *keys))
@@ -142,6 +154,17 @@ class BuildContext:
         """Have every sample checked before any model call: `check(sample)` returns what
         is wrong with it (reported at this component), or None."""
         self.requirements.append(Requirement(check, self.location()))
+
+    def need_model(self, make: Callable[[Any], Any], key: str | None = None) -> None:
+        """Have `make(pool)` (which returns the model a component will call) run before the
+        first sample; its argument errors are reported at `key` of this component."""
+        at = (key,) if key else ()
+
+        def locate(argument: str | None) -> Location | None:
+            found = self.location(*at, "model_args", argument) if argument else None
+            return found or self.location(*at)
+
+        self.models.append(ModelNeed(make, locate))
 
     def location(self, *keys: str | int) -> Location | None:
         return self.locate((*self.where, *keys))

@@ -246,3 +246,27 @@ def test_models_file_refuses_both_spellings_of_model_args(evalrun, write, graded
     result = evalrun("eval", str(task), "-m", "judge", "--models", str(models))
     assert result.code == 2, result.output
     assert "models.yaml:3:5: models.judge: give `model_args` or `args`, not both" in result.err
+
+
+def test_a_grader_that_cannot_be_called_stops_the_run_before_any_sample(
+    evalrun, write, graded: Path
+) -> None:
+    """The grader is made and checked with the model under test: a bad argument is an
+    error at its line, a missing key one line naming the variable; no sample runs."""
+    bad_arg = write(
+        "arg.yaml",
+        "dataset: {path: q.jsonl}\nscorer:\n  - model_graded_qa:\n      grader:\n"
+        "        model: mockllm/model\n        model_args: {error_rate: 2}\n",
+    )
+    result = evalrun("eval", str(bad_arg), "-m", "mockllm/model")
+    assert result.code == 2 and "Traceback" not in result.output, result.output
+    assert result.err.startswith(f"{bad_arg}:6:") and "error_rate" in result.err, result.err
+    assert not logs_in(graded / "logs")
+
+    no_key = write(
+        "key.yaml",
+        "dataset: {path: q.jsonl}\nscorer: [{model_graded_qa: {grader: openai/gpt-4o}}]\n",
+    )
+    result = evalrun("eval", str(no_key), "-m", "mockllm/model", env={"OPENAI_API_KEY": ""})
+    assert result.code == 1 and "OPENAI_API_KEY" in result.err, result.output
+    assert len(result.err.strip().splitlines()) == 1 and not logs_in(graded / "logs")

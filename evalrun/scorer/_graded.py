@@ -118,17 +118,24 @@ def _graded(
     base_dir = ctx.base_dir
     made: list[tuple[ModelPool, Model]] = []  # the grader, once per model pool
 
+    def make_grader(pool: ModelPool) -> Model:
+        assert spec is not None
+        provider, alias_args = pool.resolve(spec.model)
+        args = {**alias_args, **resolve_path_args(provider, spec.model_args, base_dir)}
+        return pool.get(provider, args)
+
     def grader_model(state: TaskState) -> Model:
         if spec is None:
             return state.model
         pool = state.models
         if made and made[0][0] is pool:
             return made[0][1]
-        provider, alias_args = pool.resolve(spec.model)
-        args = {**alias_args, **resolve_path_args(provider, spec.model_args, base_dir)}
-        model = pool.get(provider, args)
+        model = make_grader(pool)
         made[:] = [(pool, model)]
         return model
+
+    if spec is not None:
+        ctx.need_model(make_grader, "grader")
 
     async def score(state: TaskState) -> Score:
         variables: dict[str, Any] = state.template_vars()

@@ -20,7 +20,7 @@ from pydantic import ValidationError
 from evalrun.config import RunConfig
 from evalrun.dataset import FieldMap, Sample, read_rows, rows_to_samples, shuffled
 from evalrun.errors import InputError, Location
-from evalrun.registry import BuildContext, Kind, Requirement, lookup
+from evalrun.registry import BuildContext, Kind, ModelNeed, Requirement, lookup
 from evalrun.scorer import Metric, Reducer, Scorer
 from evalrun.solver import Step
 from evalrun.spec._errors import explain
@@ -53,6 +53,8 @@ class Task:
     reducers: list[tuple[str, Reducer]]
     templates: list[Template] = field(default_factory=list)
     requirements: list[Requirement] = field(default_factory=list)
+    #: models its components call besides the model under test (a grader)
+    models: list[ModelNeed] = field(default_factory=list)
     #: where a key of the task was written (None when rebuilt from a log)
     locate: Locate = field(default=lambda _where: None)
 
@@ -197,6 +199,7 @@ def build(
         reducers,
         ctx.templates,
         ctx.requirements,
+        ctx.models,
         locate,
     )
     check_samples(task)
