@@ -15,7 +15,7 @@ import anyio
 
 from evalrun.engine._unit import Unit
 from evalrun.errors import ModelError
-from evalrun.model import ChatMessage, Model, ModelOutput, ModelPool, ModelRequest
+from evalrun.model import ChatMessage, Model, ModelOutput, ModelPool, ModelRequest, Provider
 from evalrun.model._estimate import count_prompt_tokens, count_text_tokens, prices_for
 from evalrun.model._limit import ConnectionLimit
 from evalrun.solver import TaskState
@@ -27,7 +27,7 @@ class _Captured(ModelError):
         self.request = request
 
 
-class _CaptureProvider:
+class _CaptureProvider(Provider):
     """Stands in for the model: records the first request and stops the sample."""
 
     default_max_connections = 1_000_000

@@ -38,10 +38,6 @@ KEY_VARIABLES: dict[str, tuple[str, ...]] = {
     "nvidia_nim": ("NVIDIA_NIM_API_KEY",),
 }
 
-#: what OpenAI-compatible local servers get when no `api_key_env` is set: they take any
-#: key, the OpenAI client insists on one, and a real key must never go to them unasked
-NO_KEY = "not-needed"
-
 
 @dataclass(frozen=True)
 class Credentials:
@@ -59,7 +55,6 @@ def resolve_key(name: str, api_key_env: str | None) -> Credentials:
     `KEY_VARIABLES` (Bedrock, Vertex, Ollama, ...) use `<PROVIDER>_API_KEY` when set,
     else litellm's own credentials (whose values `secrets.remember_environment` masks).
     """
-    prefix = name.partition("/")[0]
     if api_key_env:
         key = read_key(api_key_env)
         if key:
@@ -71,8 +66,7 @@ def resolve_key(name: str, api_key_env: str | None) -> Credentials:
                 "(its api_key_env) is not set"
             ),
         )
-    if prefix == "openai-compatible":
-        return Credentials(key=NO_KEY)
+    prefix = name.partition("/")[0]
     known = KEY_VARIABLES.get(prefix)
     for variable in known or (f"{prefix.upper()}_API_KEY",):
         if os.environ.get(variable):

@@ -18,20 +18,18 @@ import re
 from typing import Any
 
 from evalrun.errors import ArgumentError, InputError, ModelError
-from evalrun.model._estimate import prices_for
-from evalrun.model._keys import resolve_key
+from evalrun.model._keys import Credentials, resolve_key
+from evalrun.model._provider import SHARED_ARGS, Provider
 from evalrun.model._request import ModelRequest
-from evalrun.model._types import ModelOutput, Usage
+from evalrun.model._types import ChatMessage, ModelOutput, Usage
 from evalrun.secrets import remember_environment, scrub
 
 _litellm: Any = None
 
-#: model arguments evalrun itself understands; others go to litellm as provider options
-_OURS = {"base_url", "api_key_env", "max_connections", "prices"}
-
 
 def load_litellm() -> Any:
-    """Import and configure litellm once (it takes seconds: never at start-up)."""
+    """Import and configure litellm once (it takes seconds, measured by
+    tests/bench/models.py: never at start-up)."""
     global _litellm
     if _litellm is None:
         os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
@@ -40,19 +38,19 @@ def load_litellm() -> Any:
         litellm.suppress_debug_info = True
         litellm.num_retries = 0
         litellm.drop_params = True  # a setting a provider does not take is dropped, not an error
-        # the OpenAI client imports its resources on first use (~0.5 s): not inside a timed call
+        # the OpenAI client may import its resources on first use: not inside a timed call
+        # (what is left to import after litellm is measured by tests/bench/micro.py)
         with contextlib.suppress(ImportError):
             import openai.resources.chat.completions  # noqa: F401
         _litellm = litellm
     return _litellm
 
 
-class LiteLLM:
-    default_max_retries = 5
+class LiteLLM(Provider):
+    """A model of one of litellm's providers (`openai/gpt-4o`, `anthropic/...`)."""
 
     def __init__(self, name: str, args: dict[str, Any]) -> None:
         """Check everything that needs no litellm first: a mistake costs no import."""
-        prefix = name.partition("/")[0]
         if "api_key" in args:
             raise ArgumentError(
                 f"model `{name}`: API keys come from the environment; set `api_key_env` to the "
@@ -61,27 +59,71 @@ class LiteLLM:
             )
         self.name = name
         self.base_url: str | None = args.get("base_url")
-        if prefix == "openai-compatible" and not self.base_url:
-            raise InputError(
-                f"model `{name}` needs a base URL: --model-base-url URL or -M base_url=URL"
-            )
+        self._check_base_url()
         self.default_max_connections = int(args.get("max_connections") or 10)
         _check_prices(name, args.get("prices"))
-        self._options = {k: v for k, v in args.items() if k not in _OURS}
-        self._credentials = resolve_key(name, args.get("api_key_env"))
+        # the arguments evalrun does not define go to litellm as provider options
+        self._options = {k: v for k, v in args.items() if k not in SHARED_ARGS}
+        self._credentials = self._resolve_key(args.get("api_key_env"))
         remember_environment()  # litellm may read other credentials itself: mask those too
-        litellm = load_litellm()
-        if prefix == "openai-compatible":
-            self._target = target_model(name)
-        else:
-            known = {getattr(p, "value", p) for p in litellm.provider_list}
-            if prefix not in known:
-                raise InputError(
-                    f"model `{name}`: unknown provider `{prefix}` (litellm knows: openai, anthropic, ...)"
-                )
-            self._target = name
+        self._check_known(load_litellm())
+        self._target = self.target(name)
         #: (input, output) USD per million tokens: the model's settings, else litellm's map
-        self._prices = prices_for(name, args)
+        self._prices = self.prices(name, args)
+
+    @classmethod
+    def target(cls, name: str) -> str:
+        """What litellm is asked for."""
+        return name
+
+    def _check_base_url(self) -> None:
+        """Raise `InputError` when this provider needs a base URL and has none."""
+
+    def _resolve_key(self, api_key_env: str | None) -> Credentials:
+        return resolve_key(self.name, api_key_env)
+
+    def _check_known(self, litellm: Any) -> None:
+        prefix = self.name.partition("/")[0]
+        known = {getattr(p, "value", p) for p in litellm.provider_list}
+        if prefix not in known:
+            raise InputError(
+                f"model `{self.name}`: unknown provider `{prefix}` (litellm knows: openai, anthropic, ...)"
+            )
+
+    @classmethod
+    def count_prompt_tokens(cls, name: str, messages: list[ChatMessage]) -> int:
+        """litellm's counter for the model; the cheap estimate when it has none."""
+        try:
+            return int(
+                load_litellm().token_counter(
+                    model=cls.target(name), messages=[m.to_dict() for m in messages]
+                )
+            )
+        except Exception:
+            return super().count_prompt_tokens(name, messages)
+
+    @classmethod
+    def count_text_tokens(cls, name: str, text: str) -> int:
+        if not text:
+            return 0
+        try:
+            return int(load_litellm().token_counter(model=cls.target(name), text=text))
+        except Exception:
+            return super().count_text_tokens(name, text)
+
+    @classmethod
+    def prices(cls, name: str, args: dict[str, Any]) -> tuple[float, float] | None:
+        """The model's `prices` setting, else litellm's price map; None when unknown."""
+        configured = super().prices(name, args)
+        if configured is not None:
+            return configured
+        cost_map = load_litellm().model_cost
+        target = cls.target(name)
+        entry = cost_map.get(target) or cost_map.get(target.partition("/")[2]) or {}
+        per_in, per_out = entry.get("input_cost_per_token"), entry.get("output_cost_per_token")
+        if per_in is None or per_out is None:
+            return None
+        return per_in * 1_000_000, per_out * 1_000_000
 
     def endpoint(self) -> str:
         return f"{self._target}@{self.base_url or 'default'}"
@@ -186,10 +228,31 @@ class LiteLLM:
         )
 
 
-def target_model(name: str) -> str:
-    """What litellm is asked for: `openai-compatible/X` speaks the OpenAI protocol."""
-    prefix, _, model = name.partition("/")
-    return f"openai/{model}" if prefix == "openai-compatible" else name
+class OpenAICompatible(LiteLLM):
+    """`openai-compatible/NAME`: your own server (vLLM, llama.cpp, Ollama) at a base URL,
+    spoken to as OpenAI. It gets no real key unless `api_key_env` names one."""
+
+    #: the key sent when no `api_key_env` is set: such servers take any key, the OpenAI
+    #: client insists on one, and a real key must never go to them unasked
+    NO_KEY = "not-needed"
+
+    @classmethod
+    def target(cls, name: str) -> str:
+        return f"openai/{name.partition('/')[2]}"
+
+    def _check_base_url(self) -> None:
+        if not self.base_url:
+            raise InputError(
+                f"model `{self.name}` needs a base URL: --model-base-url URL or -M base_url=URL"
+            )
+
+    def _resolve_key(self, api_key_env: str | None) -> Credentials:
+        if api_key_env:
+            return resolve_key(self.name, api_key_env)
+        return Credentials(key=self.NO_KEY)
+
+    def _check_known(self, litellm: Any) -> None:
+        pass  # any server that speaks the protocol
 
 
 #: how provider clients say they were given no key at all (often as a 500)

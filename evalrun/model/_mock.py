@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from evalrun.errors import ArgumentError, InputError, Location, ModelError
+from evalrun.model._provider import Provider
 from evalrun.model._request import ModelRequest
 from evalrun.model._types import ModelOutput, Usage, count_message_tokens, count_tokens
 from evalrun.strict import suggest
@@ -38,8 +39,15 @@ _ARGS = {
 }
 
 
-class MockLLM:
-    default_max_retries = 0  # simulated errors surface as sample errors unless asked otherwise
+class MockLLM(Provider):
+    """Token counts (in usage and in estimates alike) are `Provider`'s cheap estimate."""
+
+    #: simulated errors surface as sample errors unless more retries are asked for
+    default_max_retries = 0
+    #: a simulated error needs no real pause before it is retried
+    retry_backoff = 0.01
+    #: `-M responses=FILE` resolves against the task file (or the working directory)
+    path_args = frozenset({"responses"})
 
     def __init__(self, name: str, args: dict[str, Any]) -> None:
         for key in args:
@@ -68,8 +76,10 @@ class MockLLM:
     def cache_identity(self) -> dict[str, Any]:
         return {"provider": "mockllm", "model": self.name, "base_url": None}
 
-    def ready(self) -> None:
-        pass
+    @classmethod
+    def prices(cls, name: str, args: dict[str, Any]) -> tuple[float, float] | None:
+        """The model's `prices` setting, else free (what the mock reports: cost 0, known)."""
+        return super().prices(name, args) or (0.0, 0.0)
 
     async def generate(self, request: ModelRequest) -> ModelOutput:
         if self._jitter or self._error_rate:
@@ -122,8 +132,8 @@ class MockLLM:
 class _Clock:
     """Wake-ups for simulated calls: callers due in the same millisecond share one timer.
 
-    A timer per call costs the event loop (uvloop) about 5 µs to create, start and fire:
-    with a thousand calls in flight, a sixth of the engine's cost per sample. A call
+    A timer per call costs the event loop more than a future in a shared tick (to create,
+    start and fire it, with a thousand in flight: tests/bench/micro.py measures both). A call
     wakes on the first tick at or after its latency by the loop's clock, which is as
     close as the loop's own sleep gets: uvloop keeps time and timers in whole (possibly
     coarse) milliseconds, so there a call may wake up to a couple of milliseconds early.

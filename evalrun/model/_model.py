@@ -18,7 +18,7 @@ import anyio
 from evalrun.errors import ModelError
 from evalrun.model._cache import ResponseCache
 from evalrun.model._limit import ConnectionLimit
-from evalrun.model._provider import Provider, provider_factory
+from evalrun.model._provider import Provider, provider_class
 from evalrun.model._request import ModelRequest, current_scope
 from evalrun.model._types import ChatMessage, GenerateConfig, ModelOutput
 from evalrun.secrets import KEYS, scrub
@@ -34,7 +34,7 @@ class Model:
         *,
         max_retries: int | None = None,
         timeout: float | None = None,
-        backoff: float = 1.0,
+        backoff: float | None = None,
         cache: ResponseCache | None = None,
         defaults: GenerateConfig | None = None,
     ) -> None:
@@ -43,7 +43,7 @@ class Model:
         self.limit = limit
         self.max_retries = provider.default_max_retries if max_retries is None else max_retries
         self.timeout = timeout
-        self._backoff = backoff
+        self._backoff = provider.retry_backoff if backoff is None else backoff
         self._cache = cache
         self._defaults = defaults
 
@@ -188,10 +188,9 @@ class ModelPool:
         if model is None:
             settings = dict(args)
             defaults = settings.pop("config", None)
-            backoff = float(
-                settings.pop("retry_backoff", 0.01 if name.startswith("mockllm/") else 1.0)
-            )
-            provider = provider_factory(name)(name, settings)
+            backoff = settings.pop("retry_backoff", None)  # else the provider's own
+            backoff = None if backoff is None else float(backoff)
+            provider = provider_class(name)(name, settings)
             endpoint = provider.endpoint()
             limit = self._limits.get(endpoint)
             if limit is None:
