@@ -2,7 +2,8 @@
 
 Fresh work is generated lazily, in order (epoch-major, so that an interrupted run has
 covered as many samples as possible): a run of 100,000 sample-epochs neither waits for
-nor holds 100,000 queue entries. Retries of errored samples go to the back.
+nor holds 100,000 queue entries (tests/bench/engine.py measures such a run's peak memory).
+Retries of errored samples go to the back.
 """
 
 from __future__ import annotations

@@ -1,9 +1,11 @@
 """`WorkerPool`: the sample workers of one unit, as plain asyncio tasks.
 
-An anyio task-group spawn costs about 15 µs, a plain asyncio task about 2.5 µs. With
-a thousand samples in flight, the difference delays the last first sample by ~15 ms:
-a measurable share of a run whose model calls take 0.2 s. Cancellation (fail_on_error,
-Ctrl-C) cancels the tasks; anyio cancel scopes inside them (time limits) work as usual.
+An anyio task-group spawn costs about 15-20 µs, a plain asyncio task about 2 µs
+(measured by tests/bench/micro.py). With a thousand samples in flight, the difference
+delays the last first sample by ~15 ms: a measurable share of a run whose model calls
+take 0.2 s (tests/bench/engine.py measures such runs' efficiency). Cancellation
+(fail_on_error, Ctrl-C) cancels the tasks; anyio cancel scopes inside them (time limits)
+work as usual.
 """
 
 from __future__ import annotations
@@ -26,8 +28,9 @@ class WorkerPool:
         """Run `count` copies of `worker` until all return; re-raise the first failure.
 
         Each worker starts as soon as it is created, so the first model call goes out
-        at once instead of after a thousand task creations (~2.5 ms): every sample
-        waiting on a slot that call frees starts that much sooner.
+        at once instead of after a thousand task creations (~2 ms, measured by
+        tests/bench/micro.py): every sample waiting on a slot that call frees starts
+        that much sooner.
         """
         loop = asyncio.get_running_loop()
         self._tasks = []
