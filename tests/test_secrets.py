@@ -85,7 +85,8 @@ def test_keys_echoed_back_are_masked_everywhere(model: str, named: bool, tmp_pat
 
 
 def test_a_failed_metric_does_not_print_or_log_a_key(tmp_path: Path) -> None:
-    """Errors outside any sample (here: a score value no metric can use) are scrubbed."""
+    """Errors outside any sample (here: fail_on_error tripped by a score value no metric
+    can use, its message quoted in the run's error) are scrubbed."""
     write_jsonl(tmp_path / "d.jsonl", [{"id": 1, "input": "hi"}])
     (tmp_path / "leaky.py").write_text(
         "import os\n\ndef score(state, target):\n    return os.environ['EVALRUN_NAMED_KEY']\n"
@@ -98,7 +99,7 @@ def test_a_failed_metric_does_not_print_or_log_a_key(tmp_path: Path) -> None:
             "eval", str(task), *options, "--log-dir", str(tmp_path / "logs"), env=KEYS
         )
     assert ran.code == 1
-    assert "computing results failed: ValueError: score value '***'" in ran.err
+    assert "fail_on_error" in ran.err and "ValueError: score value '***'" in ran.err
     log = only_log(tmp_path / "logs")
     assert log["status"] == "error" and "'***'" in log["error"]["message"]
     for text in [ran.output, *written_texts(tmp_path / "logs")]:
