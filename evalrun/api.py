@@ -323,8 +323,8 @@ def _run(
 
 
 def _backend_options() -> dict[str, Any]:
-    """uvloop where it is installed: its C timers and handles make a thousand requests in
-    flight cost less event-loop time (measured in tests/bench/engine.py)."""
+    """uvloop where it is installed: its C timers and handles cost the event loop less
+    when a thousand requests are in flight."""
     try:
         import uvloop  # noqa: F401
     except ImportError:

@@ -93,8 +93,8 @@ class Lines:
     """Encoded lines, copied into one growing buffer as they come.
 
     Why not a list of the encoded lines: orjson returns each in an allocation of several
-    KB shrunk in place, so keeping them pins about 8 KB of fresh heap per line (two page
-    faults each, the largest cost of a sample in a burst). A line copied here and dropped
+    KB shrunk in place, so keeping them pins about 3 KB of fresh heap per line (two page
+    faults each, the largest cost of a sample in a burst; tests/bench/micro.py). A line copied here and dropped
     at once leaves its allocation to the next line, and memory stays the size of the text.
     """
 
