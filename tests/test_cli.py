@@ -166,7 +166,7 @@ def test_metavars_name_what_is_given() -> None:
                   "--config FILE", "--display full|plain|none", "--cache-expiry DURATION"):  # fmt: skip
         assert shown in text, shown
     assert "Usage: evalrun eval-retry [OPTIONS] LOG..." in _help("eval-retry")
-    assert "Usage: evalrun log list [OPTIONS] [FOLDER]" in _help("log", "list")
+    assert "Usage: evalrun log list [OPTIONS] [DIR]" in _help("log", "list")
     assert "--cache-dir DIR" in _help("cache", "list")
 
 

@@ -9,7 +9,7 @@ import pytest
 from conftest import TASKS, logs_in, only_log, raw_log, run_evalrun, write_jsonl
 
 from evalrun.errors import InputError
-from evalrun.log import read_log, read_summary
+from evalrun.log import LOG_VERSION, read_log, read_summary
 
 
 @pytest.mark.parametrize("fmt", ["eval", "json"])
@@ -23,7 +23,7 @@ def test_log_holds_resolved_task_run_config_samples_and_results(
     assert result.code == 0, result.output
     assert logs_in(tmp_path / "logs")[0].suffix == f".{fmt}"
     log = only_log(tmp_path / "logs")
-    assert log["version"] == 1 and log["status"] == "success"
+    assert log["version"] == LOG_VERSION == 2 and log["status"] == "success"
     header = log["header"]
     assert header["task"] == "arithmetic" and header["model"] == "mockllm/model"
     assert header["task_spec"]["epochs"]["count"] == 2  # the resolved task, overrides applied
