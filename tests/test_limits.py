@@ -81,6 +81,7 @@ def test_a_model_that_never_answers_is_stopped_by_the_time_limit_and_scored(
         assert sample["limit"]["kind"] == "time" and sample["limit"]["used"] >= 0.5
         assert sample["answer"] is None and sample["output"] is None
         assert sample["scores"]["match"]["value"] == "I"
+    assert "limited 4" in result.out and "limited 4" in result.err  # table and progress line
     summary = read_summary(next((tmp_path / "logs").iterdir()))
     assert summary.counts.limited == 4 and summary.counts.scored == 4
 
