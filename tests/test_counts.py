@@ -165,3 +165,25 @@ def test_the_results_table_never_cuts_a_number(width: int) -> None:
     ):  # fmt: skip
         assert number in flat, (number, text)
     assert "unparsed" in text and " 7" in text
+
+
+@pytest.mark.parametrize("width", [40, 80, 120])
+def test_the_live_display_never_wraps(width: int) -> None:
+    import time
+
+    from evalrun.display import FullReporter
+    from evalrun.display._report import _Progress
+
+    out = io.StringIO()
+    console = Console(file=out, width=width, color_system=None)
+    reporter = FullReporter(console)
+    reporter.units[1] = _Progress(
+        "arithmetic x mockllm/model", 200_000, time.monotonic(), done=123_456, tokens=9_876_543
+    )
+    reporter.units[2] = _Progress(
+        "a_task_with_a_long_name x openai-compatible/a-model-with-a-long-name", 20, time.monotonic()
+    )
+    console.print(reporter._render())
+    lines = out.getvalue().splitlines()
+    assert len(lines) == 2 and all(len(line) < width for line in lines), lines
+    assert "123,456/200,000" in lines[0] and "0 errors" in lines[1]

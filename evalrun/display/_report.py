@@ -159,7 +159,7 @@ class FullReporter(_Counting):
         lines = []
         for progress in list(self.units.values()):
             cells = {
-                "done": f"{progress.done}/{progress.total}",
+                "done": f"{progress.done:,}/{progress.total:,}",
                 "errors": f"{progress.errors} errors",
                 "tokens": f"{progress.tokens:,} tokens",
                 "elapsed": _duration(progress.elapsed()),
