@@ -18,8 +18,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ValidationError, create_model, model_validator
-from pydantic_core import PydanticCustomError
+from pydantic import AfterValidator, BaseModel, ValidationError, create_model
 
 from evalrun.errors import InputError, Location
 from evalrun.strict import StrictModel, suggest
@@ -39,23 +38,7 @@ class Arguments(StrictModel):
     Every registered component's arguments are checked with one; a factory's parameter
     that takes a mapping of its own (`grader: {model: ...}`) can subclass it too."""
 
-    @model_validator(mode="before")
-    @classmethod
-    def _reject_unknown_keys(cls, data: Any) -> Any:  # replaces StrictModel's
-        if isinstance(data, dict):
-            allowed = cls.allowed_keys()
-            for key in data:
-                if key not in allowed:
-                    raise PydanticCustomError(
-                        "unknown_key",
-                        "unknown key `{key}`{hint} (allowed: {allowed})",
-                        {
-                            "key": key,
-                            "hint": suggest(str(key), allowed),
-                            "allowed": ", ".join(cls.model_fields) or "none",
-                        },
-                    )
-        return data
+    list_allowed = True
 
 
 def check_label(value: str | None) -> str | None:

@@ -7,7 +7,7 @@ Every user-facing schema (task files, run configs, step arguments) derives from
 from __future__ import annotations
 
 import difflib
-from typing import Any
+from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, model_validator
 from pydantic_core import PydanticCustomError
@@ -23,6 +23,8 @@ class StrictModel(BaseModel):
     """Unknown keys are an error naming the key and the nearest valid one."""
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    #: also list every allowed key in the error (where there are few, as in arguments)
+    list_allowed: ClassVar[bool] = False
 
     @model_validator(mode="before")
     @classmethod
@@ -31,10 +33,11 @@ class StrictModel(BaseModel):
             allowed = cls.allowed_keys()
             for key in data:
                 if key not in allowed:
+                    hint = suggest(str(key), allowed)
+                    if cls.list_allowed:
+                        hint += f" (allowed: {', '.join(cls.model_fields) or 'none'})"
                     raise PydanticCustomError(
-                        "unknown_key",
-                        "unknown key `{key}`{hint}",
-                        {"key": key, "hint": suggest(str(key), allowed)},
+                        "unknown_key", "unknown key `{key}`{hint}", {"key": key, "hint": hint}
                     )
         return data
 
