@@ -76,23 +76,27 @@ class ResultsTable:
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> Iterator[Any]:
         width = options.max_width
         unbounded = options.update_width(1_000_000)  # a measure not clamped to the width
+        yield Text("Results", style="bold")
         for layout in (self._wide(stacked=False), self._wide(stacked=True)):
             if Measurement.get(console, unbounded, layout).maximum <= width:
-                yield Text("Results", style="bold")
                 yield layout
-                break
-        else:
-            yield Text("Results", style="bold")
-            yield from self._per_run()
-        runs = [run_line(result) for result in self.results]
-        if max(len(label) for label, _ in runs) <= width // 3:  # labels beside their counts
+                yield from self._run_lines(self.results, width)
+                return
+        for result in self.results:
+            yield from self._per_run(result)
+            yield Padding(Text(run_line(result)[1]), (0, 0, 0, 2))
+
+    def _run_lines(self, results: list[EvalResult], width: int) -> Iterator[RenderableType]:
+        """Under a wide table: each run's counts, usage and time, beside or under its name."""
+        runs = [run_line(result) for result in results]
+        if max(len(label) for label, _ in runs) <= width // 3:
             lines = Table.grid(padding=(0, 1))
             lines.add_column(no_wrap=True)
             lines.add_column()
             for label, counts in runs:
                 lines.add_row(label, counts)
             yield lines
-        else:  # labels above them
+        else:
             for label, counts in runs:
                 yield Text(label)
                 yield Padding(Text(counts), (0, 0, 0, 2))
@@ -134,26 +138,22 @@ class ResultsTable:
                 )
         return table
 
-    def _per_run(self) -> Iterator[RenderableType]:
-        """For narrow terminals: per run, a heading line, then `scorer | metric | value`."""
-        for result in self.results:
-            yield Text.from_markup(
-                f"[bold]{result.task} × {result.model}[/bold]  {_status(result)}  "
-                f"{result.completed:,}/{result.total:,} samples×epochs done, {result.errored:,} errors"
-            )
-            table = self._table()
-            table.add_column("scorer", overflow="fold")
-            table.add_column("metric", overflow="fold")
-            table.add_column("value", justify="right", no_wrap=True)
-            for score in result.scores:
-                label = _scorer(result, score)
-                entries = list(score["metrics"].items())
-                if score.get("unparsed"):
-                    entries.append(("unparsed", score["unparsed"]))
-                for j, (name, value) in enumerate(entries):
-                    shown = str(value) if name == "unparsed" else _fmt(value)
-                    table.add_row(label if j == 0 else "", name, shown)
-            yield table
+    def _per_run(self, result: EvalResult) -> Iterator[RenderableType]:
+        """For narrow terminals: a run's name and status, then `scorer | metric | value`."""
+        yield Text.from_markup(f"[bold]{result.task} × {result.model}[/bold]  {_status(result)}")
+        table = self._table()
+        table.add_column("scorer", overflow="fold")
+        table.add_column("metric", overflow="fold")
+        table.add_column("value", justify="right", no_wrap=True)
+        for score in result.scores:
+            label = _scorer(result, score)
+            entries = list(score["metrics"].items())
+            if score.get("unparsed"):
+                entries.append(("unparsed", score["unparsed"]))
+            for j, (name, value) in enumerate(entries):
+                shown = str(value) if name == "unparsed" else _fmt(value)
+                table.add_row(label if j == 0 else "", name, shown)
+        yield table
 
 
 def results_table(results: list[EvalResult]) -> RenderableType:
