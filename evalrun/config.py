@@ -62,6 +62,8 @@ class RunConfig(StrictModel):
     metadata: dict[str, Any] = Field(default_factory=dict)
     job: str | None = None
     display: Display | None = None
+    #: seconds between the progress lines of `--display plain`
+    heartbeat: float = Field(default=5.0, gt=0)
     dry_run: bool = False
 
     @classmethod

@@ -57,6 +57,7 @@ def eval_command(
     metadata: o.Metadata = None,
     job: o.Job = None,
     display: o.Display = None,
+    heartbeat: o.Heartbeat = None,
     dry_run: o.DryRun = None,
     config: o.ConfigFile = None,
 ) -> None:
@@ -74,7 +75,7 @@ def eval_command(
 
     file_options = api.read_config_file(config) if config else None
     run = RunConfig.from_options(file_options, files, given)
-    with _reporter(run.display) as reporter:
+    with _reporter(run.display, run.heartbeat) as reporter:
         results = api.eval(tasks, config=run, reporter=reporter, handle_signals=True)
     if run.dry_run:
         for result in results:
@@ -113,6 +114,7 @@ def eval_retry_command(
     log_dir: o.RetryLogDir = None,
     log_format: o.LogFormat = None,
     display: o.Display = None,
+    heartbeat: o.Heartbeat = None,
 ) -> None:
     """Finish runs that errored or were interrupted, reusing every finished sample.
 
@@ -124,7 +126,7 @@ def eval_retry_command(
     del overrides["logs"]
     from evalrun import api
 
-    with _reporter(display) as reporter:
+    with _reporter(display, heartbeat) as reporter:
         results = api.eval_retry(logs, reporter=reporter, handle_signals=True, **overrides)
     for result, path in zip(results, logs, strict=True):
         if result.log_path == path:
@@ -151,7 +153,11 @@ def _finish(results: list[EvalResult]) -> None:
     raise typer.Exit(EXIT_OK if not unfinished else EXIT_FAILED)
 
 
-def _reporter(display: str | None) -> Any:
+def _reporter(display: str | None, heartbeat: float | None) -> Any:
+    """The progress reporter, its options checked first (eval-retry's are otherwise
+    checked only once the run is rebuilt, after the reporter has started)."""
+    from evalrun.config import RunConfig
     from evalrun.display import reporter_for
 
-    return reporter_for(display)
+    run = RunConfig.from_options({"display": display, "heartbeat": heartbeat})
+    return reporter_for(run.display, run.heartbeat)

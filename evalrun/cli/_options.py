@@ -201,6 +201,13 @@ Display = Annotated[
         help=default("Progress display.", "full on a terminal, else plain"),
     ),
 ]
+Heartbeat = Annotated[
+    float | None,
+    Opt(
+        metavar="SECONDS",
+        help=default("Seconds between progress lines with --display plain.", "5"),
+    ),
+]
 Tags = Annotated[str | None, Opt(metavar="TAG,...", help="Tags recorded in the log.")]
 Metadata = Annotated[
     list[str] | None,

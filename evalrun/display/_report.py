@@ -193,12 +193,13 @@ class FullReporter(_Counting):
         self._live.stop()
 
 
-def reporter_for(display: str | None) -> _Counting:
-    """The reporter for `--display`; by default full on a terminal, plain otherwise."""
+def reporter_for(display: str | None, heartbeat: float = 5.0) -> _Counting:
+    """The reporter for `--display`; by default full on a terminal, plain otherwise
+    (whose progress lines come every `heartbeat` seconds)."""
     if display is None:
         display = "full" if sys.stderr.isatty() else "plain"
     if display == "none":
         return SilentReporter()
     if display == "plain":
-        return PlainReporter()
+        return PlainReporter(heartbeat)
     return FullReporter()
