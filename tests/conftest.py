@@ -1,12 +1,23 @@
-"""Shared helpers: run the real CLI in a subprocess, write task files, read logs."""
+"""Shared helpers: run the real CLI in a new process (fresh, or forked from a warm one),
+write task files, read logs."""
 
 from __future__ import annotations
 
+import atexit
+import contextlib
+import gc
+import importlib
+import io
 import json
+import locale
 import os
+import runpy
+import signal
 import subprocess
 import sys
+import tempfile
 import textwrap
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -15,6 +26,8 @@ import pytest
 
 REPO = Path(__file__).resolve().parent.parent
 TASKS = REPO / "tasks"
+#: the environment the test session started with (not a test's, whichever is first to run)
+_SESSION_ENV = dict(os.environ)
 
 
 @dataclass
@@ -45,12 +58,202 @@ def run_evalrun(
     return Result(proc.returncode, proc.stdout, proc.stderr)
 
 
+# --- runs forked from a warm Python ----------------------------------------------------
+#
+# A fresh `python -m evalrun` spends about half a second importing the CLI, and seconds more
+# importing litellm for a real model: most of the suite's time. `run_forked` runs it in a
+# process forked from one that has imported both already (one such server per pytest
+# worker): its own process all the same (exit status, standard streams, environment,
+# working folder, modules, threads and exit as `python -m evalrun` has them), at a tenth
+# of the cost. What only a fresh interpreter shows (imports at start-up, Ctrl-C while
+# loading, signals sent by a test) is for `run_evalrun`.
+
+
+class _Current(io.TextIOBase):
+    """Writes to whatever `sys.stderr` is at the time: the stream litellm's log handlers
+    get in the server, so that in a forked run they write where a fresh process's would
+    (the run's standard error, through the scrubbing the CLI installs)."""
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, text: str) -> int:
+        return sys.stderr.write(text)
+
+    def flush(self) -> None:
+        sys.stderr.flush()
+
+
+#: modules a run imports on its first model call
+_WARM = (
+    "uvloop",
+    "anyio._backends._asyncio",
+    "evalrun.model._litellm",
+    "litellm._service_logger",
+    "litellm.integrations.generic_api.generic_api_callback",
+    "litellm.llms.github_copilot.authenticator",
+    "litellm.llms.litellm_proxy.chat.transformation",
+    "litellm.llms.openai.chat.gpt_audio_transformation",
+    "litellm.llms.openai_like.dynamic_config",
+    "litellm.proxy._types",
+)
+
+
+def _serve() -> None:
+    """The fork server: warm up, then fork one `python -m evalrun` per request line (JSON:
+    args, env, cwd, out, err), answering with its pid and then its exit status."""
+    requests, replies = os.fdopen(os.dup(0)), os.fdopen(os.dup(1), "w")
+    null = os.open(os.devnull, os.O_RDWR)
+    os.dup2(null, 0)
+    os.dup2(null, 1)
+    sys.path.remove(str(Path(__file__).parent))  # a fresh run would not see tests/
+    # what runs import: the CLI (first thing `main` does), then what its commands import
+    import evalrun.api
+    import evalrun.cli._commands
+    import evalrun.display
+    import evalrun.scorer
+    import evalrun.solver  # noqa: F401
+
+    # litellm as evalrun's `load_litellm` imports it (which each run still calls itself)
+    os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+    with contextlib.redirect_stderr(_Current()):
+        import litellm
+        import openai.resources.chat.completions  # noqa: F401
+
+        for lazy in ("acompletion", "token_counter", "model_cost", "provider_list"):
+            getattr(litellm, lazy)
+        for module in _WARM:  # what a first call imports (a litellm of another version may
+            with contextlib.suppress(ImportError):  # have others: then runs import them)
+                importlib.import_module(module)
+    sys.stdout.flush()  # nothing of the server's for a run to print
+    sys.stderr.flush()
+    gc.collect()
+    gc.freeze()  # the warm objects stay shared with every fork: the collector skips them
+    for line in requests:
+        request = json.loads(line)
+        pid = os.fork()
+        if pid == 0:
+            _forked_run(request, (requests, replies))
+        replies.write(f"{pid}\n")
+        replies.flush()
+        _, status = os.waitpid(pid, 0)
+        replies.write(f"{os.waitstatus_to_exitcode(status)}\n")
+        replies.flush()
+
+
+def _forked_run(request: dict[str, Any], server_files: tuple[Any, ...]) -> None:
+    """In the forked process: `python -m evalrun ARGS` from `main`, then exit as the
+    interpreter does (non-daemon threads joined, atexit functions run, streams flushed)."""
+    code = 1
+    try:
+        for file in server_files:
+            os.close(file.fileno())
+        for fd, path in ((1, request["out"]), (2, request["err"])):
+            opened = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            os.dup2(opened, fd)
+            os.close(opened)
+        os.chdir(request["cwd"])
+        importlib.invalidate_caches()  # `sys.path`'s "" is another folder now
+        os.environ.clear()
+        os.environ.update(request["env"])
+        sys.argv = ["evalrun", *request["args"]]
+        try:
+            runpy.run_module("evalrun", run_name="__main__", alter_sys=True)
+            code = 0
+        except SystemExit as exit:
+            if exit.code is None or isinstance(exit.code, int):
+                code = exit.code or 0
+            else:
+                print(exit.code, file=sys.stderr)
+        except BaseException:
+            sys.excepthook(*sys.exc_info())
+        threading._shutdown()  # type: ignore[attr-defined]
+        atexit._run_exitfuncs()
+    finally:
+        with contextlib.suppress(BaseException):
+            sys.stdout.flush()
+            sys.stderr.flush()
+        os._exit(code & 0xFF)
+
+
+class _ForkServer:
+    """The client: one request at a time (a run's timeout kills it, as `subprocess.run`'s
+    does)."""
+
+    def __init__(self) -> None:
+        tests = str(Path(__file__).parent)
+        code = f"import sys; sys.path.insert(0, {tests!r}); import conftest; conftest._serve()"
+        self._proc = subprocess.Popen(
+            [sys.executable, "-c", code],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+            env=_SESSION_ENV,
+        )
+        self._lock = threading.Lock()
+        atexit.register(self.close)
+
+    def run(self, args: tuple[str, ...], cwd: str, env: dict[str, str], timeout: float) -> Result:
+        assert self._proc.stdin is not None and self._proc.stdout is not None
+        with self._lock, tempfile.TemporaryDirectory(prefix="evalrun-fork-") as folder:
+            out, err = Path(folder, "out"), Path(folder, "err")
+            request = {"args": args, "env": env, "cwd": cwd, "out": str(out), "err": str(err)}
+            self._proc.stdin.write(json.dumps(request) + "\n")
+            self._proc.stdin.flush()
+            pid = int(self._proc.stdout.readline() or 0)
+            if not pid:
+                raise RuntimeError(f"the fork server ended (status {self._proc.poll()})")
+            expired = threading.Event()
+
+            def kill() -> None:
+                expired.set()
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
+
+            timer = threading.Timer(timeout, kill)
+            timer.start()
+            try:
+                code = int(self._proc.stdout.readline())
+            finally:
+                timer.cancel()
+            encoding = locale.getpreferredencoding(False)  # as `subprocess.run(text=True)`
+            texts = [p.read_text(encoding=encoding) if p.exists() else "" for p in (out, err)]
+            if expired.is_set():
+                raise subprocess.TimeoutExpired(["evalrun", *args], timeout, *texts)
+            return Result(code, *texts)
+
+    def close(self) -> None:
+        if self._proc.poll() is None:
+            assert self._proc.stdin is not None
+            self._proc.stdin.close()
+            self._proc.wait(timeout=30)
+
+
+_server: _ForkServer | None = None
+
+
+def run_forked(
+    *args: str, cwd: Path | None = None, env: dict[str, str] | None = None, timeout: float = 120
+) -> Result:
+    """`run_evalrun` in a process forked from a warm one (see above): what it prints, and
+    its exit status. With EVALRUN_TEST_FRESH=1 (or no `os.fork`), in a fresh one."""
+    global _server
+    if os.environ.get("EVALRUN_TEST_FRESH") == "1" or not hasattr(os, "fork"):
+        return run_evalrun(*args, cwd=cwd, env=env, timeout=timeout)
+    if _server is None:
+        _server = _ForkServer()
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith("EVALRUN_")}
+    full_env.update({"COLUMNS": "200", "NO_COLOR": "1", **(env or {})})
+    return _server.run(args, str(cwd or os.getcwd()), full_env, timeout)
+
+
 @pytest.fixture
 def evalrun(tmp_path: Path):
-    """`evalrun("eval", "task.yaml", ...)` run in tmp_path, logs in tmp_path/logs."""
+    """`evalrun("eval", "task.yaml", ...)` run in tmp_path, logs in tmp_path/logs (forked
+    from a warm Python: `run_forked`)."""
 
     def run(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None) -> Result:
-        return run_evalrun(
+        return run_forked(
             *args,
             cwd=cwd or tmp_path,
             env={"EVALRUN_LOG_DIR": str(tmp_path / "logs"), **(env or {})},

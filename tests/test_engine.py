@@ -73,8 +73,9 @@ def test_plain_display_in_a_non_terminal(evalrun, write, tmp_path: Path) -> None
     write_jsonl(tmp_path / "d.jsonl", [{"input": f"q{i}"} for i in range(30)])
     task = write("t.yaml", "dataset: {path: d.jsonl}\n")
     result = evalrun(
-        "eval", str(task), "-m", "mockllm/model", "-M", "latency=1.2", "--max-samples", "5"
-    )
+        "eval", str(task), "-m", "mockllm/model", "-M", "latency=0.3", "--max-samples", "5",
+        "--heartbeat", "0.2",
+    )  # fmt: skip
     assert result.code == 0
     lines = result.err.splitlines()
     assert lines[0].startswith("start  t x mockllm/model: 30 samples×epochs -> ")

@@ -9,7 +9,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from conftest import logs_in, raw_log, run_evalrun, write_jsonl
+from conftest import logs_in, raw_log, run_forked, write_jsonl
 from test_retry import start, wait_for_samples
 
 from evalrun.log import read_log
@@ -24,7 +24,7 @@ def make_log(tmp_path: Path, rows: int, *options: str, fmt: str = "eval") -> Pat
     task = tmp_path / "t.yaml"
     task.write_text("dataset: {path: d.jsonl}\nscorer: [exact]\n")
     logs = tmp_path / "logs"
-    result = run_evalrun(
+    result = run_forked(
         "eval", str(task), "-m", "mockllm/echo", "--log-dir", str(logs), "--log-format", fmt,
         *options,
     )  # fmt: skip
@@ -54,7 +54,7 @@ def damage_entry(path: Path, info: zipfile.ZipInfo) -> None:
 
 def retry(path: Path, *options: str) -> dict:
     """eval-retry `path`; the new log (the only one in its folder besides `path`)."""
-    result = run_evalrun("eval-retry", str(path), *options)
+    result = run_forked("eval-retry", str(path), *options)
     assert result.code == 0, result.output
     (new,) = [p for p in logs_in(path.parent) if p != path]
     return raw_log(new)
@@ -75,13 +75,13 @@ def test_a_damaged_chunk_of_a_finished_log_is_reported_and_rerun(tmp_path: Path)
     log = read_log(path)
     assert log.status == "success" and len(log.samples) == 600 - len(lost)
     assert log.damage == {"parts": [chunks[1].filename], "samples": len(lost), "missing_rows": 0, "duplicates": 0}  # fmt: skip
-    shown = run_evalrun("log", "show", str(path))
+    shown = run_forked("log", "show", str(path))
     assert shown.code == 0, shown.output
     assert "completed 600/600" in shown.out  # what the run did; the damage line says what is lost
     assert f"damaged: {len(lost)} sample records unreadable ({chunks[1].filename})" in shown.out
-    listed = run_evalrun("log", "list", str(path.parent))
+    listed = run_forked("log", "list", str(path.parent))
     assert "success (damaged)" in listed.out and "600/600" in listed.out
-    dumped = run_evalrun("log", "dump", str(path))
+    dumped = run_forked("log", "dump", str(path))
     assert "damaged" in dumped.err and "Traceback" not in dumped.output
     document = json.loads(dumped.out)
     assert len(document["samples"]) == 600 - len(lost)
@@ -102,7 +102,7 @@ def test_a_damaged_line_of_a_json_log_is_reported_and_rerun(tmp_path: Path) -> N
     path.write_bytes(b"\n".join(lines))
     log = read_log(path)
     assert len(log.samples) == 49 and log.damage is not None and log.damage["samples"] == 1
-    shown = run_evalrun("log", "show", str(path))
+    shown = run_forked("log", "show", str(path))
     assert "damaged: 1 sample records unreadable (samples line 21)" in shown.out
     final = retry(path)
     assert final["results"]["reused_samples"] == 49 and rerun_ids(final) == {lost}
@@ -151,7 +151,7 @@ def test_a_log_cut_while_its_dataset_was_written_is_resumed_whole(fmt: str, tmp_
     for new in logs_in(cut_dir):
         if new != cut_log:
             new.unlink()
-    refused = run_evalrun("eval-retry", str(cut_log))
+    refused = run_forked("eval-retry", str(cut_log))
     assert refused.code == 2 and "Traceback" not in refused.output
     assert refused.err.strip().startswith(
         f"{cut_log}: cannot resume: the log's dataset is incomplete"
@@ -170,13 +170,13 @@ def test_a_retry_killed_before_its_first_flush_loses_no_reused_sample(tmp_path: 
     proc.kill()
     proc.wait()
     finished = {(s["id"], s["epoch"]): s for s in raw_log(first)["samples"] if s["error"] is None}
-    assert run_evalrun("eval-retry", str(first)).code == 0
+    assert run_forked("eval-retry", str(first)).code == 0
     (second,) = [p for p in logs_in(logs) if p != first]
     with zipfile.ZipFile(second) as archive:  # killed before its first flush: no samples yet
         cut = min(i.header_offset for i in archive.infolist() if i.filename.startswith("samples/"))
     second.write_bytes(second.read_bytes()[:cut])
     assert read_log(second).samples == []
-    assert run_evalrun("eval-retry", str(second)).code == 0
+    assert run_forked("eval-retry", str(second)).code == 0
     (third,) = [p for p in logs_in(logs) if p not in (first, second)]
     final = raw_log(third)
     assert final["results"]["reused_samples"] == len(finished)
@@ -193,7 +193,7 @@ def test_dump_leaves_out_invalid_and_repeated_records(tmp_path: Path) -> None:
     lines.insert(first + 3, lines[first + 2])  # a repeated record
     lines.insert(first + 5, b'{"id": "s99", "epoch": 1},')  # JSON, but not a sample
     path.write_bytes(b"\n".join(lines))
-    dumped = run_evalrun("log", "dump", str(path))
+    dumped = run_forked("log", "dump", str(path))
     assert dumped.code == 0
     document = json.loads(dumped.out)
     keys = [(s["id"], s["epoch"]) for s in document["samples"]]

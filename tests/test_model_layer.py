@@ -12,7 +12,7 @@ from typing import Any
 
 import anyio
 import pytest
-from conftest import REPO, clear_logs, logs_in, raw_log, run_evalrun, write_jsonl
+from conftest import REPO, clear_logs, logs_in, raw_log, run_forked, write_jsonl
 
 from evalrun.errors import ModelError
 from evalrun.model import (
@@ -116,7 +116,7 @@ def test_cache_hits_and_expiry(tmp_path: Path) -> None:
     def run(*options: str) -> dict:
         clear_logs(tmp_path / "logs")
         args = ["eval", str(task), "-m", "mockllm/echo", "--cache", "--cache-dir", str(cache)]
-        result = run_evalrun(*args, "--log-dir", str(tmp_path / "logs"), *options)
+        result = run_forked(*args, "--log-dir", str(tmp_path / "logs"), *options)
         assert result.code == 0, result.output
         return raw_log(logs_in(tmp_path / "logs")[0])
 

@@ -1,4 +1,8 @@
-"""Real providers through litellm, against a local OpenAI-compatible server with faults."""
+"""Real providers through litellm, against a local OpenAI-compatible server with faults.
+
+Most runs go through the CLI in this process (`run_forked`: litellm is imported once
+per worker, not for seconds in every run); a bad key's exit status and line, and a key
+that no process prints, are checked in a process of its own (`run_evalrun`)."""
 
 from __future__ import annotations
 
@@ -6,7 +10,16 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import TASKS, logs_in, metric, only_log, raw_log, run_evalrun, write_jsonl
+from conftest import (
+    TASKS,
+    logs_in,
+    metric,
+    only_log,
+    raw_log,
+    run_evalrun,
+    run_forked,
+    write_jsonl,
+)
 from fake_openai import FakeOpenAI
 
 KEY = "sk-evalrun-test-0123456789abcdef"
@@ -24,7 +37,7 @@ def write_task(folder: Path, rows: int = 20) -> Path:
 
 
 def run(task: Path, server: FakeOpenAI, *options: str, env: dict[str, str] | None = None):
-    return run_evalrun(
+    return run_forked(
         "eval", str(task), "-m", "openai-compatible/fake", "--model-base-url", server.base_url,
         "--log-dir", str(task.parent / "logs"), "-M", "retry_backoff=0.05", *options, env=env,
     )  # fmt: skip
@@ -114,8 +127,9 @@ def test_api_key_never_written_anywhere(tmp_path: Path) -> None:
             "--cache-dir",
             str(cache),
         ]
+        # the run in a process of its own: everything it prints passes its scrubbing
         ok = run_evalrun("eval", str(task), "-m", "fake", *base, "--timeout", "0.5", env=env)
-        bad = run_evalrun(
+        bad = run_forked(
             "eval",
             str(task),
             "-m",
@@ -124,7 +138,7 @@ def test_api_key_never_written_anywhere(tmp_path: Path) -> None:
             "--no-cache",
             env={"EVALRUN_TEST_KEY": KEY + "x"},
         )
-        shown = run_evalrun("prompts", str(task), "-m", "fake", "--models", str(models), env=env)
+        shown = run_forked("prompts", str(task), "-m", "fake", "--models", str(models), env=env)
     assert ok.code == 0, ok.output
     assert bad.code == 1 and "***" in bad.err
     written = [p for folder in (tmp_path / "logs", cache) for p in folder.rglob("*") if p.is_file()]
@@ -192,7 +206,7 @@ def test_model_alias_settings_and_prices(tmp_path: Path) -> None:
             f"models:\n  cheap:\n    model: openai-compatible/fake\n    base_url: {server.base_url}\n"
             "    max_connections: 2\n    prices: {input: 1000000, output: 2000000}\n    config: {temperature: 0.3}\n"
         )
-        result = run_evalrun(
+        result = run_forked(
             "eval",
             str(task),
             "-m",
@@ -230,28 +244,26 @@ def test_unknown_price_is_shown_as_unknown(tmp_path: Path) -> None:
 
 def test_missing_base_url_and_unknown_provider_are_input_errors(tmp_path: Path) -> None:
     task = write_task(tmp_path, rows=1)
-    missing = run_evalrun(
-        "eval", str(task), "-m", "openai-compatible/x", "--log-dir", str(tmp_path)
-    )
+    missing = run_forked("eval", str(task), "-m", "openai-compatible/x", "--log-dir", str(tmp_path))
     assert missing.code == 2 and "needs a base URL: --model-base-url URL" in missing.err
-    unknown = run_evalrun("eval", str(task), "-m", "nosuchprovider/x", "--log-dir", str(tmp_path))
+    unknown = run_forked("eval", str(task), "-m", "nosuchprovider/x", "--log-dir", str(tmp_path))
     assert unknown.code == 2 and "unknown provider `nosuchprovider`" in unknown.err
 
 
 def test_prompts_and_estimate_on_the_examples() -> None:
-    shown = run_evalrun("prompts", str(TASKS / "arithmetic.yaml"), "--limit", "2")
+    shown = run_forked("prompts", str(TASKS / "arithmetic.yaml"), "--limit", "2")
     assert shown.code == 0, shown.output
     assert shown.out.count("=== arithmetic x mockllm/model") == 2
     assert "[system] You are a careful calculator.\n[user] What is " in shown.out
     assert 'settings: {"temperature": 0.0, "max_tokens": 64}' in shown.out
-    mc = run_evalrun("prompts", str(TASKS / "capitals.yaml"), "--limit", "1", "--json")
+    mc = run_forked("prompts", str(TASKS / "capitals.yaml"), "--limit", "1", "--json")
     assert '"sample": "cap-1"' in mc.out and "A) " in mc.out
-    estimate = run_evalrun("estimate", str(TASKS))
+    estimate = run_forked("estimate", str(TASKS))
     assert estimate.code == 0, estimate.output
     for task in ("arithmetic", "capitals", "dates", "trivia", "total"):
         assert task in estimate.out
     assert "20 - 1,280" in estimate.out  # arithmetic: typical answer to max_tokens, 20 samples
-    priced = run_evalrun("estimate", str(TASKS / "arithmetic.yaml"), "-m", "openai/gpt-4o-mini")
+    priced = run_forked("estimate", str(TASKS / "arithmetic.yaml"), "-m", "openai/gpt-4o-mini")
     assert priced.code == 0 and "unknown" not in priced.out
 
 

@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import logs_in, raw_log, run_evalrun, write_jsonl
+from conftest import logs_in, raw_log, run_evalrun, run_forked, write_jsonl
 
 TASK = """
 dataset: {path: d.jsonl}
@@ -64,7 +64,7 @@ def digest(path: Path) -> str:
 
 def uninterrupted_results(task: Path, tmp_path: Path, *options: str) -> list[dict]:
     logs = tmp_path / "reference"
-    result = run_evalrun("eval", str(task), "-m", "mockllm/echo", "--log-dir", str(logs), *options)
+    result = run_forked("eval", str(task), "-m", "mockllm/echo", "--log-dir", str(logs), *options)
     assert result.code == 0, result.output
     return raw_log(logs_in(logs)[0])["results"]["scores"]
 
@@ -92,7 +92,7 @@ def test_sigkill_then_retry(fmt: str, task: Path, tmp_path: Path) -> None:
     first = raw_log(path)
     assert first["status"] == "started" and 20 <= len(first["samples"]) < 120
     before = digest(path)
-    retry = run_evalrun("eval-retry", str(path), "--max-samples", "50")
+    retry = run_forked("eval-retry", str(path), "--max-samples", "50")
     assert retry.code == 0, retry.output
     assert digest(path) == before  # the old log is left as it was
     new = [p for p in logs_in(logs) if p != path]
@@ -119,7 +119,7 @@ def test_sigint_cancels_keeps_samples_and_prints_the_retry_command(
     first = raw_log(path)
     assert first["status"] == "cancelled" and "SIGINT" in first["error"]["message"]
     assert len(first["samples"]) >= 12
-    retry = run_evalrun("eval-retry", str(path))
+    retry = run_forked("eval-retry", str(path))
     assert retry.code == 0, retry.output
     final = raw_log(next(p for p in logs_in(logs) if p != path))
     check_complete(final, first, uninterrupted_results(task, tmp_path))
@@ -137,7 +137,7 @@ def test_sigterm_cancels_too(task: Path, tmp_path: Path) -> None:
 
 def test_errors_then_retry_reaches_zero_errors(task: Path, tmp_path: Path) -> None:
     logs = tmp_path / "logs"
-    result = run_evalrun(
+    result = run_forked(
         "eval", str(task), "-m", "mockllm/echo", "-M", "error_rate=0.2", "-M", "seed=1",
         "--no-fail-on-error", "--log-dir", str(logs),
     )  # fmt: skip
@@ -148,7 +148,7 @@ def test_errors_then_retry_reaches_zero_errors(task: Path, tmp_path: Path) -> No
     assert 10 <= len(errored) <= 40
     for _ in range(5):  # each retry runs only what errored; seeded draws change with the attempt
         latest = max(logs_in(logs), key=lambda p: p.stat().st_mtime)
-        retry = run_evalrun("eval-retry", str(latest))
+        retry = run_forked("eval-retry", str(latest))
         assert retry.code == 0, retry.output
         latest = max(logs_in(logs), key=lambda p: p.stat().st_mtime)
         if raw_log(latest)["results"]["errored_samples"] == 0:
@@ -169,7 +169,7 @@ def test_retry_after_task_file_and_dataset_are_deleted(task: Path, tmp_path: Pat
     reference = uninterrupted_results(task, tmp_path)
     task.unlink()
     (tmp_path / "d.jsonl").unlink()
-    retry = run_evalrun("eval-retry", str(path), cwd=tmp_path)
+    retry = run_forked("eval-retry", str(path), cwd=tmp_path)
     assert retry.code == 0, retry.output
     final = raw_log(next(p for p in logs_in(logs) if p != path))
     check_complete(final, raw_log(path), reference)
@@ -177,9 +177,9 @@ def test_retry_after_task_file_and_dataset_are_deleted(task: Path, tmp_path: Pat
 
 def test_complete_log_is_not_rerun(task: Path, tmp_path: Path) -> None:
     logs = tmp_path / "logs"
-    assert run_evalrun("eval", str(task), "-m", "mockllm/echo", "--log-dir", str(logs)).code == 0
+    assert run_forked("eval", str(task), "-m", "mockllm/echo", "--log-dir", str(logs)).code == 0
     (path,) = logs_in(logs)
-    retry = run_evalrun("eval-retry", str(path))
+    retry = run_forked("eval-retry", str(path))
     assert retry.code == 0
     assert "already complete and successful" in retry.err
     assert logs_in(logs) == [path]
@@ -197,12 +197,12 @@ def test_retry_with_log_dir_and_fail_on_error_override(task: Path, tmp_path: Pat
         "--fail-on-error",
         "true",
     ]
-    result = run_evalrun("eval", str(task), *args)
+    result = run_forked("eval", str(task), *args)
     assert result.code == 1
     (path,) = logs_in(logs)
     assert raw_log(path)["status"] == "error"
     other = tmp_path / "elsewhere"
-    retry = run_evalrun(
+    retry = run_forked(
         "eval-retry",
         str(path),
         "--log-dir",
@@ -233,7 +233,7 @@ def test_retry_when_a_file_the_log_points_at_is_gone(tmp_path: Path) -> None:
     task = tmp_path / "t.yaml"
     task.write_text("dataset: {path: d.jsonl}\nscorer: [exact]\nfail_on_error: false\n")
     logs = tmp_path / "logs"
-    first = run_evalrun(
+    first = run_forked(
         "eval", str(task), "-m", "mockllm/model", "-M", "responses=r.jsonl", "-M", "error_rate=1",
         "--log-dir", str(logs), cwd=tmp_path,
     )  # fmt: skip
@@ -241,13 +241,13 @@ def test_retry_when_a_file_the_log_points_at_is_gone(tmp_path: Path) -> None:
     (path,) = logs_in(logs)
     moved = tmp_path / "moved.jsonl"
     (tmp_path / "r.jsonl").rename(moved)
-    gone = run_evalrun("eval-retry", str(path), "-M", "error_rate=0")
+    gone = run_forked("eval-retry", str(path), "-M", "error_rate=0")
     assert gone.code == 2 and "Traceback" not in gone.output
     assert (
         gone.err.strip()
         == f"{tmp_path / 'r.jsonl'}: cannot read responses file: No such file or directory"
     )
-    retry = run_evalrun("eval-retry", str(path), "-M", f"responses={moved}", "-M", "error_rate=0")
+    retry = run_forked("eval-retry", str(path), "-M", f"responses={moved}", "-M", "error_rate=0")
     assert retry.code == 0, retry.output
     final = raw_log(next(p for p in logs_in(logs) if p != path))
     assert final["results"]["completed_samples"] == 6
@@ -263,14 +263,14 @@ def test_retry_against_a_server_that_moved(tmp_path: Path) -> None:
     task.write_text("dataset: {path: d.jsonl}\nfail_on_error: false\n")
     logs = tmp_path / "logs"
     with FakeOpenAI(fault_rate=1.0, faults=("500",)) as old:
-        first = run_evalrun(
+        first = run_forked(
             "eval", str(task), "-m", "openai-compatible/fake", "--model-base-url", old.base_url,
             "--max-retries", "0", "--log-dir", str(logs),
         )  # fmt: skip
     assert first.code == 0 and raw_log(logs_in(logs)[0])["results"]["errored_samples"] == 8
     (path,) = logs_in(logs)
     with FakeOpenAI() as new:
-        retry = run_evalrun("eval-retry", str(path), "--model-base-url", new.base_url)
+        retry = run_forked("eval-retry", str(path), "--model-base-url", new.base_url)
         calls = new.stats.calls
     assert retry.code == 0, retry.output
     assert calls == 8
@@ -287,14 +287,14 @@ def test_retry_of_several_logs_runs_them_as_one_set(tmp_path: Path) -> None:
     for name in ("a", "b", "c"):
         (tmp_path / f"{name}.yaml").write_text("dataset: {path: d.jsonl}\nfail_on_error: false\n")
     logs = tmp_path / "logs"
-    first = run_evalrun(
+    first = run_forked(
         "eval", *(str(tmp_path / f"{n}.yaml") for n in "abc"), "-m", "mockllm/model",
         "-M", "error_rate=1", "--log-dir", str(logs),
     )  # fmt: skip
     assert first.code == 0, first.output
     old = logs_in(logs)
     assert len(old) == 3
-    retry = run_evalrun(
+    retry = run_forked(
         "eval-retry", *map(str, old), "-M", "error_rate=0", "-M", "latency=0.2",
         "--max-tasks", "3", "--max-connections", "4",
     )  # fmt: skip

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from conftest import logs_in, run_evalrun, write_jsonl
+from conftest import logs_in, run_forked, write_jsonl
 from fake_openai import FakeOpenAI
 
 from evalrun.log import read_log, unknown_keys
@@ -23,7 +23,7 @@ def huge(state):
 
 
 def run(tmp_path: Path, *args: str, code: int = 0, env: dict[str, str] | None = None) -> None:
-    result = run_evalrun(*args, "--log-dir", str(tmp_path / "logs"), env=env)
+    result = run_forked(*args, "--log-dir", str(tmp_path / "logs"), env=env)
     assert result.code == code, result.output
 
 
@@ -44,7 +44,7 @@ def test_records_from_every_code_path_match_the_schema_exactly(tmp_path: Path) -
     run(tmp_path, *echo, "-M", "error_rate=0.6", "--max-retries", "1", "--retry-on-error", "1")
     logs = logs_in(tmp_path / "logs")
     (errored,) = [p for p in logs if read_log(p).header.model_args.get("error_rate") == 0.6]
-    run_evalrun("eval-retry", str(errored), "-M", "error_rate=0")  # reused records, and new ones
+    run_forked("eval-retry", str(errored), "-M", "error_rate=0")  # reused records, and new ones
     run(tmp_path, *echo, "--token-limit", "3")  # limits
     run(tmp_path, *echo, "--cache", "--cache-dir", str(tmp_path / "cache"))
     run(tmp_path, *echo, "--cache", "--cache-dir", str(tmp_path / "cache"), "--log-format", "json")

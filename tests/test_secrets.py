@@ -10,7 +10,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from conftest import REPO, logs_in, only_log, run_evalrun, write_jsonl
+from conftest import REPO, logs_in, only_log, run_evalrun, run_forked, write_jsonl
 from fake_openai import FakeOpenAI
 
 #: what `OPENAI_API_KEY` holds: litellm would read it itself for `openai/...`
@@ -55,7 +55,8 @@ def test_keys_echoed_back_are_masked_everywhere(model: str, named: bool, tmp_pat
     logs, cache = tmp_path / "logs", tmp_path / "cache"
     with FakeOpenAI(echo_auth=True) as server:
         options = model_options(model, named, server, tmp_path)
-        ran = run_evalrun(
+        # in this process, scrubbing as its own would (a process's own: test_providers.py)
+        ran = run_forked(
             "eval", str(task), *options, "--log-dir", str(logs), "--cache", "--cache-dir",
             str(cache), "--max-retries", "2", "-M", "retry_backoff=0.01", "--no-fail-on-error",
             env=KEYS,
@@ -63,9 +64,9 @@ def test_keys_echoed_back_are_masked_everywhere(model: str, named: bool, tmp_pat
         sent = dict(server.stats.auth)
     assert ran.code == 0, ran.output
     (path,) = logs_in(logs)
-    shown = run_evalrun("log", "show", str(path))
-    dumped = run_evalrun("log", "dump", str(path))
-    listed = run_evalrun("log", "list", str(logs))
+    shown = run_forked("log", "show", str(path))
+    dumped = run_forked("log", "dump", str(path))
+    listed = run_forked("log", "list", str(logs))
     # the server really saw (and echoed) the key this case is about
     key = NAMED_KEY if named else ENV_KEY if model.startswith("openai/") else "not-needed"
     assert set(sent) == {f"Bearer {key}"}, sent
@@ -95,9 +96,7 @@ def test_a_failed_metric_does_not_print_or_log_a_key(tmp_path: Path) -> None:
     task.write_text("dataset: {path: d.jsonl}\nscorer:\n  - python: 'leaky:score'\n")
     with FakeOpenAI() as server:
         options = model_options("openai-compatible/fake", True, server, tmp_path)
-        ran = run_evalrun(
-            "eval", str(task), *options, "--log-dir", str(tmp_path / "logs"), env=KEYS
-        )
+        ran = run_forked("eval", str(task), *options, "--log-dir", str(tmp_path / "logs"), env=KEYS)
     assert ran.code == 1
     assert "fail_on_error" in ran.err and "ValueError: score value '***'" in ran.err
     log = only_log(tmp_path / "logs")
@@ -117,7 +116,10 @@ def test_a_missing_key_stops_the_run_before_any_call(
     task.write_text("dataset: {path: d.jsonl}\n")
     with FakeOpenAI() as server:
         options = model_options("openai/gpt-4o-mini", named, server, tmp_path)
-        ran = run_evalrun(
+        # one case in a process of its own (its exit status and its one line, as a shell
+        # sees them), the other in this one (litellm's import is seconds per process)
+        runner = run_forked if named else run_evalrun
+        ran = runner(
             "eval", str(task), *options, "--log-dir", str(tmp_path / "logs"),
             env={"OPENAI_API_KEY": "", "EVALRUN_NAMED_KEY": ""},
         )  # fmt: skip
@@ -134,7 +136,8 @@ def test_a_rejected_key_names_the_variable_to_check(tmp_path: Path) -> None:
     task = tmp_path / "t.yaml"
     task.write_text("dataset: {path: d.jsonl}\n")
     with FakeOpenAI(api_key="the-right-key") as server:
-        ran = run_evalrun(
+        # in this process (a rejected key's line from a process of its own: test_providers.py)
+        ran = run_forked(
             "eval", str(task), "-m", "openai/gpt-4o-mini", "--model-base-url", server.base_url,
             "--log-dir", str(tmp_path / "logs"), env={"OPENAI_API_KEY": ENV_KEY},
         )  # fmt: skip
@@ -145,7 +148,9 @@ def test_a_rejected_key_names_the_variable_to_check(tmp_path: Path) -> None:
     assert ENV_KEY not in ran.output
 
 
-def test_cheap_model_errors_do_not_import_litellm(tmp_path: Path) -> None:
+def test_cheap_model_errors_do_not_import_litellm(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A missing base URL is found before litellm (seconds to import) loads; a missing
     key is a `SetupError` for Python callers too."""
     write_jsonl(tmp_path / "d.jsonl", [{"input": "hi"}])
@@ -153,18 +158,28 @@ def test_cheap_model_errors_do_not_import_litellm(tmp_path: Path) -> None:
     script = (
         "import sys, evalrun\n"
         "from evalrun.errors import InputError, SetupError\n"
-        "for model in ('openai-compatible/x', 'openai/gpt-4o'):\n"
-        "    try:\n"
-        f"        evalrun.eval([{str(tmp_path / 't.yaml')!r}], model=[model], log_dir={str(tmp_path)!r})\n"
-        "    except (InputError, SetupError) as exc:\n"
-        "        print(type(exc).__name__, exc, 'litellm' in sys.modules)\n"
+        "try:\n"
+        f"    evalrun.eval([{str(tmp_path / 't.yaml')!r}], model=['openai-compatible/x'], log_dir={str(tmp_path)!r})\n"
+        "except (InputError, SetupError) as exc:\n"
+        "    print(type(exc).__name__, exc, 'litellm' in sys.modules)\n"
     )
     env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
     out = subprocess.run(
         [sys.executable, "-c", script], capture_output=True, text=True, env=env, cwd=REPO
     )
     assert out.returncode == 0, out.stderr
-    first, second = out.stdout.splitlines()
+    (first,) = out.stdout.splitlines()
     assert first.startswith("InputError model `openai-compatible/x` needs a base URL")
     assert first.endswith(" False")  # litellm was never imported for it
-    assert second.startswith("SetupError model `openai/gpt-4o`: no API key: set OPENAI_API_KEY")
+    # the missing key in this process, which imports litellm once for all its tests
+    import evalrun
+    from evalrun.errors import SetupError
+
+    for name in [*KEYS, "EVALRUN_MODELS"]:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.chdir(REPO)
+    with pytest.raises(SetupError) as raised:
+        evalrun.eval([tmp_path / "t.yaml"], model=["openai/gpt-4o"], log_dir=str(tmp_path))
+    assert type(raised.value) is SetupError
+    assert str(raised.value).startswith("model `openai/gpt-4o`: no API key: set OPENAI_API_KEY")
