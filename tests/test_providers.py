@@ -1,8 +1,8 @@
 """Real providers through litellm, against a local OpenAI-compatible server with faults.
 
-Most runs go through the CLI in this process (`run_forked`: litellm is imported once
-per worker, not for seconds in every run); a bad key's exit status and line, and a key
-that no process prints, are checked in a process of its own (`run_evalrun`)."""
+Runs are forked from a warm Python (`run_forked`: litellm is imported once per worker,
+not for seconds in every run); that no process prints a key is checked in a fresh one
+too, which imports litellm itself (`run_evalrun`)."""
 
 from __future__ import annotations
 
@@ -77,7 +77,7 @@ def test_bad_key_fails_fast_with_one_clear_line(tmp_path: Path) -> None:
         models = tmp_path / "models.yaml"
         models.write_text(f"models:\n  fake:\n    model: openai-compatible/fake\n    base_url: {server.base_url}\n"
                           "    api_key_env: EVALRUN_TEST_KEY\n")  # fmt: skip
-        result = run_evalrun("eval", str(task), "-m", "fake", "--models", str(models), "--log-dir",
+        result = run_forked("eval", str(task), "-m", "fake", "--models", str(models), "--log-dir",
                              str(tmp_path / "logs"), env={"EVALRUN_TEST_KEY": KEY})  # fmt: skip
         calls = server.stats.calls
     assert result.code == 1
@@ -127,7 +127,7 @@ def test_api_key_never_written_anywhere(tmp_path: Path) -> None:
             "--cache-dir",
             str(cache),
         ]
-        # the run in a process of its own: everything it prints passes its scrubbing
+        # in a fresh process: what litellm itself prints passes the CLI's scrubbing too
         ok = run_evalrun("eval", str(task), "-m", "fake", *base, "--timeout", "0.5", env=env)
         bad = run_forked(
             "eval",
@@ -172,9 +172,9 @@ def test_cache(tmp_path: Path) -> None:
         assert other.stats.calls == 10  # another base URL misses
         assert run(task, server, "--no-cache").code == 0
         assert server.stats.calls == first + 30
-    listing = run_evalrun("cache", "size", "--cache-dir", str(cache))
+    listing = run_forked("cache", "size", "--cache-dir", str(cache))
     assert listing.code == 0 and listing.out.startswith("40 entries")
-    assert run_evalrun("cache", "clear", "--cache-dir", str(cache)).out.startswith(
+    assert run_forked("cache", "clear", "--cache-dir", str(cache)).out.startswith(
         "removed 40 entries"
     )
 
@@ -280,9 +280,7 @@ def test_model_graded_scorers(tmp_path: Path) -> None:
         "dataset: {path: d.jsonl}\nscorer:\n  - model_graded_qa\n  - model_graded_fact: {grader: mockllm/model, partial_credit: true}\n"
         "model: mockllm/model\nmodel_args: {responses: r.jsonl}\n"
     )
-    result = run_evalrun(
-        "eval", str(task), "--log-dir", str(tmp_path / "logs"), "--display", "none"
-    )
+    result = run_forked("eval", str(task), "--log-dir", str(tmp_path / "logs"), "--display", "none")
     assert result.code == 0, result.output
     log = only_log(tmp_path / "logs")
     assert metric(log, "accuracy", "model_graded_qa") == 0.5

@@ -10,7 +10,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from conftest import REPO, logs_in, only_log, run_evalrun, run_forked, write_jsonl
+from conftest import REPO, logs_in, only_log, run_forked, write_jsonl
 from fake_openai import FakeOpenAI
 
 #: what `OPENAI_API_KEY` holds: litellm would read it itself for `openai/...`
@@ -55,7 +55,6 @@ def test_keys_echoed_back_are_masked_everywhere(model: str, named: bool, tmp_pat
     logs, cache = tmp_path / "logs", tmp_path / "cache"
     with FakeOpenAI(echo_auth=True) as server:
         options = model_options(model, named, server, tmp_path)
-        # in this process, scrubbing as its own would (a process's own: test_providers.py)
         ran = run_forked(
             "eval", str(task), *options, "--log-dir", str(logs), "--cache", "--cache-dir",
             str(cache), "--max-retries", "2", "-M", "retry_backoff=0.01", "--no-fail-on-error",
@@ -116,10 +115,7 @@ def test_a_missing_key_stops_the_run_before_any_call(
     task.write_text("dataset: {path: d.jsonl}\n")
     with FakeOpenAI() as server:
         options = model_options("openai/gpt-4o-mini", named, server, tmp_path)
-        # one case in a process of its own (its exit status and its one line, as a shell
-        # sees them), the other in this one (litellm's import is seconds per process)
-        runner = run_forked if named else run_evalrun
-        ran = runner(
+        ran = run_forked(
             "eval", str(task), *options, "--log-dir", str(tmp_path / "logs"),
             env={"OPENAI_API_KEY": "", "EVALRUN_NAMED_KEY": ""},
         )  # fmt: skip
@@ -136,7 +132,6 @@ def test_a_rejected_key_names_the_variable_to_check(tmp_path: Path) -> None:
     task = tmp_path / "t.yaml"
     task.write_text("dataset: {path: d.jsonl}\n")
     with FakeOpenAI(api_key="the-right-key") as server:
-        # in this process (a rejected key's line from a process of its own: test_providers.py)
         ran = run_forked(
             "eval", str(task), "-m", "openai/gpt-4o-mini", "--model-base-url", server.base_url,
             "--log-dir", str(tmp_path / "logs"), env={"OPENAI_API_KEY": ENV_KEY},
@@ -171,7 +166,7 @@ def test_cheap_model_errors_do_not_import_litellm(
     (first,) = out.stdout.splitlines()
     assert first.startswith("InputError model `openai-compatible/x` needs a base URL")
     assert first.endswith(" False")  # litellm was never imported for it
-    # the missing key in this process, which imports litellm once for all its tests
+    # the missing key in this process (litellm's import: once for all of its tests)
     import evalrun
     from evalrun.errors import SetupError
 
