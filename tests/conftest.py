@@ -18,6 +18,7 @@ import sys
 import tempfile
 import textwrap
 import threading
+import types
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -100,8 +101,9 @@ _WARM = (
 
 
 def _serve() -> None:
-    """The fork server: warm up, then fork one `python -m evalrun` per request line (JSON:
-    args, env, cwd, out, err), answering with its pid and then its exit status."""
+    """The fork server: warm up, then fork one `python -m evalrun` (or `python -c CODE`)
+    per request line (JSON: args or code, env, cwd, out, err), answering with its pid and
+    then its exit status."""
     requests, replies = os.fdopen(os.dup(0)), os.fdopen(os.dup(1), "w")
     null = os.open(os.devnull, os.O_RDWR)
     os.dup2(null, 0)
@@ -142,8 +144,9 @@ def _serve() -> None:
 
 
 def _forked_run(request: dict[str, Any], server_files: tuple[Any, ...]) -> None:
-    """In the forked process: `python -m evalrun ARGS` from `main`, then exit as the
-    interpreter does (non-daemon threads joined, atexit functions run, streams flushed)."""
+    """In the forked process: `python -m evalrun ARGS` (or `python -c CODE`), then exit as
+    the interpreter does (non-daemon threads joined, atexit functions run, streams
+    flushed)."""
     code = 1
     try:
         for file in server_files:
@@ -156,9 +159,14 @@ def _forked_run(request: dict[str, Any], server_files: tuple[Any, ...]) -> None:
         importlib.invalidate_caches()  # `sys.path`'s "" is another folder now
         os.environ.clear()
         os.environ.update(request["env"])
-        sys.argv = ["evalrun", *request["args"]]
         try:
-            runpy.run_module("evalrun", run_name="__main__", alter_sys=True)
+            if "code" in request:
+                sys.argv = ["-c"]
+                main = sys.modules["__main__"] = types.ModuleType("__main__")
+                exec(compile(request["code"], "<string>", "exec"), main.__dict__)
+            else:
+                sys.argv = ["evalrun", *request["args"]]
+                runpy.run_module("evalrun", run_name="__main__", alter_sys=True)
             code = 0
         except SystemExit as exit:
             if exit.code is None or isinstance(exit.code, int):
@@ -193,11 +201,12 @@ class _ForkServer:
         self._lock = threading.Lock()
         atexit.register(self.close)
 
-    def run(self, args: tuple[str, ...], cwd: str, env: dict[str, str], timeout: float) -> Result:
+    def run(self, what: dict[str, Any], cwd: str, env: dict[str, str], timeout: float) -> Result:
+        """Run `what` (`{"args": [...]}` or `{"code": "..."}`) in a new fork."""
         assert self._proc.stdin is not None and self._proc.stdout is not None
         with self._lock, tempfile.TemporaryDirectory(prefix="evalrun-fork-") as folder:
             out, err = Path(folder, "out"), Path(folder, "err")
-            request = {"args": args, "env": env, "cwd": cwd, "out": str(out), "err": str(err)}
+            request = {**what, "env": env, "cwd": cwd, "out": str(out), "err": str(err)}
             self._proc.stdin.write(json.dumps(request) + "\n")
             self._proc.stdin.flush()
             pid = int(self._proc.stdout.readline() or 0)
@@ -219,7 +228,8 @@ class _ForkServer:
             encoding = locale.getpreferredencoding(False)  # as `subprocess.run(text=True)`
             texts = [p.read_text(encoding=encoding) if p.exists() else "" for p in (out, err)]
             if expired.is_set():
-                raise subprocess.TimeoutExpired(["evalrun", *args], timeout, *texts)
+                command = ["-c", what["code"]] if "code" in what else ["evalrun", *what["args"]]
+                raise subprocess.TimeoutExpired(command, timeout, *texts)
             return Result(code, *texts)
 
     def close(self) -> None:
@@ -232,19 +242,37 @@ class _ForkServer:
 _server: _ForkServer | None = None
 
 
+def _fork_server() -> _ForkServer:
+    global _server
+    if _server is None:
+        _server = _ForkServer()
+    return _server
+
+
 def run_forked(
     *args: str, cwd: Path | None = None, env: dict[str, str] | None = None, timeout: float = 120
 ) -> Result:
     """`run_evalrun` in a process forked from a warm one (see above): what it prints, and
     its exit status. With EVALRUN_TEST_FRESH=1 (or no `os.fork`), in a fresh one."""
-    global _server
     if os.environ.get("EVALRUN_TEST_FRESH") == "1" or not hasattr(os, "fork"):
         return run_evalrun(*args, cwd=cwd, env=env, timeout=timeout)
-    if _server is None:
-        _server = _ForkServer()
     full_env = {k: v for k, v in os.environ.items() if not k.startswith("EVALRUN_")}
     full_env.update({"COLUMNS": "200", "NO_COLOR": "1", **(env or {})})
-    return _server.run(args, str(cwd or os.getcwd()), full_env, timeout)
+    return _fork_server().run({"args": args}, str(cwd or os.getcwd()), full_env, timeout)
+
+
+def run_forked_python(
+    code: str, cwd: Path | None = None, env: dict[str, str] | None = None, timeout: float = 120
+) -> Result:
+    """`python -c CODE` with exactly `env` (default: this one's), forked as `run_forked`."""
+    full_env = dict(os.environ if env is None else env)
+    if os.environ.get("EVALRUN_TEST_FRESH") == "1" or not hasattr(os, "fork"):
+        proc = subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, env=full_env,
+            cwd=cwd, timeout=timeout,
+        )  # fmt: skip
+        return Result(proc.returncode, proc.stdout, proc.stderr)
+    return _fork_server().run({"code": code}, str(cwd or os.getcwd()), full_env, timeout)
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from conftest import REPO, logs_in, only_log, run_forked, write_jsonl
+from conftest import REPO, logs_in, only_log, run_forked, run_forked_python, write_jsonl
 from fake_openai import FakeOpenAI
 
 #: what `OPENAI_API_KEY` holds: litellm would read it itself for `openai/...`
@@ -143,9 +143,7 @@ def test_a_rejected_key_names_the_variable_to_check(tmp_path: Path) -> None:
     assert ENV_KEY not in ran.output
 
 
-def test_cheap_model_errors_do_not_import_litellm(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_cheap_model_errors_do_not_import_litellm(tmp_path: Path) -> None:
     """A missing base URL is found before litellm (seconds to import) loads; a missing
     key is a `SetupError` for Python callers too."""
     write_jsonl(tmp_path / "d.jsonl", [{"input": "hi"}])
@@ -154,27 +152,22 @@ def test_cheap_model_errors_do_not_import_litellm(
         "import sys, evalrun\n"
         "from evalrun.errors import InputError, SetupError\n"
         "try:\n"
-        f"    evalrun.eval([{str(tmp_path / 't.yaml')!r}], model=['openai-compatible/x'], log_dir={str(tmp_path)!r})\n"
+        f"    evalrun.eval([{str(tmp_path / 't.yaml')!r}], model=[MODEL], log_dir={str(tmp_path)!r})\n"
         "except (InputError, SetupError) as exc:\n"
         "    print(type(exc).__name__, exc, 'litellm' in sys.modules)\n"
     )
     env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
+    # in a fresh Python, which has imported nothing
     out = subprocess.run(
-        [sys.executable, "-c", script], capture_output=True, text=True, env=env, cwd=REPO
-    )
+        [sys.executable, "-c", script.replace("MODEL", "'openai-compatible/x'")],
+        capture_output=True, text=True, env=env, cwd=REPO,
+    )  # fmt: skip
     assert out.returncode == 0, out.stderr
     (first,) = out.stdout.splitlines()
     assert first.startswith("InputError model `openai-compatible/x` needs a base URL")
     assert first.endswith(" False")  # litellm was never imported for it
-    # the missing key in this process (litellm's import: once for all of its tests)
-    import evalrun
-    from evalrun.errors import SetupError
-
-    for name in [*KEYS, "EVALRUN_MODELS"]:
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("HOME", str(tmp_path))
-    monkeypatch.chdir(REPO)
-    with pytest.raises(SetupError) as raised:
-        evalrun.eval([tmp_path / "t.yaml"], model=["openai/gpt-4o"], log_dir=str(tmp_path))
-    assert type(raised.value) is SetupError
-    assert str(raised.value).startswith("model `openai/gpt-4o`: no API key: set OPENAI_API_KEY")
+    # forked from a warm Python (which has imported litellm already)
+    missing_key = run_forked_python(script.replace("MODEL", "'openai/gpt-4o'"), REPO, env)
+    assert missing_key.code == 0, missing_key.err
+    (second,) = missing_key.out.splitlines()
+    assert second.startswith("SetupError model `openai/gpt-4o`: no API key: set OPENAI_API_KEY")
