@@ -357,9 +357,8 @@ async def run_unit(
         writer.close(result.status, results, stats, run_error)
     except OSError as exc:  # the disk failed us: say so; the samples flushed so far remain
         result.status = "error"
-        result.error = (
-            result.error or f"cannot finish writing the log {path}: {exc.strerror or exc}"
-        )
+        # the same words as a failed flush: where the disk gave out is a matter of timing
+        result.error = result.error or _run_error(exc)["message"]
     reporter.unit_finished(unit, result)
     return result
 
