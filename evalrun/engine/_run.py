@@ -141,8 +141,9 @@ def _collect_on_a_timer() -> Iterator[None]:
 
     With a thousand samples in flight, Python's automatic collections (every 700
     allocations) walk all their live frames again and again: they took about 5% of the
-    engine's time (tests/bench/micro.py). Samples free their objects by reference counting; the timed
-    collection bounds whatever cycles remain (exceptions and their tracebacks).
+    engine's time (tests/bench/micro.py). Samples free their objects by reference
+    counting; the timed collection bounds whatever cycles remain (exceptions and their
+    tracebacks).
     """
     enabled = gc.isenabled()
     gc.disable()
@@ -182,15 +183,8 @@ class _UnitRun:
         if not whole:
             scores = None  # logged as an error instead: eval-retry runs it again
         self.writer.write_raw(line)
-        output = record["output"]
-        self.record(
-            sample.id,
-            epoch,
-            record["usage"],
-            scores,
-            limited=record["limit"] is not None,
-            cached=output is not None and "cached" in output,
-        )
+        self.result.counts.add_record(record)  # (its error is set when scores is None)
+        self.record(sample.id, epoch, record["usage"], scores)
         error = record["error"]
         if error is not None and error.get("fatal") and self.failure is None:
             # no sample can succeed: stop now, whatever fail_on_error says
@@ -206,20 +200,10 @@ class _UnitRun:
             self._reporter.sample_done(self.unit, record)
 
     def record(
-        self,
-        sample_id: Any,
-        epoch: int,
-        usage: dict[str, Any],
-        scores: dict[str, Score] | None,
-        *,
-        limited: bool = False,
-        cached: bool = False,
-        reused: bool = False,
+        self, sample_id: Any, epoch: int, usage: dict[str, Any], scores: dict[str, Score] | None
     ) -> None:
+        """Usage and scores of a finished sample (its counts are the caller's)."""
         self.usage.add_dict(usage)
-        self.result.counts.add(
-            errored=scores is None, limited=limited, cached=cached, reused=reused
-        )
         if scores is not None:
             self.book.add(sample_id, epoch, scores)
 
@@ -246,11 +230,9 @@ def _resume(unit: Unit, state: _UnitRun) -> dict[tuple[str, int], int]:
                     name: Score(s.value, s.answer, s.explanation, s.metadata)
                     for name, s in sample.scores.items()
                 }
-                state.record(
-                    sample.id,
-                    key[1],
-                    sample.usage.model_dump(),
-                    scores,
+                state.record(sample.id, key[1], sample.usage.model_dump(), scores)
+                state.result.counts.add(
+                    errored=False,
                     limited=sample.limit is not None,
                     cached=sample.output is not None and sample.output.cached,
                     reused=True,
