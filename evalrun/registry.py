@@ -24,7 +24,7 @@ from evalrun.errors import InputError, Location
 from evalrun.strict import StrictModel, suggest
 from evalrun.template import DEFAULT_MAX_CHARS, Template
 
-Kind = Literal["solver", "scorer", "metric", "reducer"]
+Kind = Literal["solver", "scorer", "metric", "reducer", "question"]
 
 #: what `name:` may be on a component registered with `named=True` (a `python:` scorer
 #: or step): it becomes a key of results, `metrics:` and `thresholds:` (`concise.accuracy`)
@@ -187,12 +187,19 @@ class BuildContext:
         return function
 
 
-_ENTRIES: dict[str, dict[str, Entry]] = {"solver": {}, "scorer": {}, "metric": {}, "reducer": {}}
+_ENTRIES: dict[str, dict[str, Entry]] = {
+    "solver": {},
+    "scorer": {},
+    "metric": {},
+    "reducer": {},
+    "question": {},
+}
 _PATTERNS: dict[str, list[tuple[re.Pattern[str], Callable[..., Any]]]] = {
     "solver": [],
     "scorer": [],
     "metric": [],
     "reducer": [],
+    "question": [],
 }
 _BUILTINS_LOADED = False
 
@@ -257,7 +264,8 @@ def _load_builtins() -> None:
     if not _BUILTINS_LOADED:
         _BUILTINS_LOADED = True
         import evalrun.scorer
-        import evalrun.solver  # noqa: F401
+        import evalrun.solver
+        import evalrun.survey._questions  # noqa: F401
 
 
 def _signature_model(
