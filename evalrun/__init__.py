@@ -3,7 +3,7 @@
 The public API is re-exported here lazily, so `import evalrun` (and `evalrun --help`)
 stays fast: nothing heavy is imported until it is used. `dir(evalrun)` lists it:
 running (`eval`, `eval_retry`, `load_tasks`, `plan_eval`, `RunConfig`, `EvalResult`,
-`InputError`), reading logs (`read_log`, `EvalLog`), and writing solver steps and
+`InputError`), reading logs (`read_log`, `EvalLog`, `results`), and writing solver steps and
 scorers (`TaskState`, `Sample`, `ChatMessage`, `GenerateConfig`, `ModelOutput`, `Usage`,
 `Score` and its values `CORRECT`, `INCORRECT`, `PARTIAL`, `NOANSWER`).
 """
@@ -35,6 +35,7 @@ _EXPORTS = {
     "Usage": "evalrun.model",
     "read_log": "evalrun.log",
     "EvalLog": "evalrun.log",
+    "results": "evalrun.rows",
 }
 
 if TYPE_CHECKING:
@@ -45,6 +46,7 @@ if TYPE_CHECKING:
     from evalrun.errors import InputError
     from evalrun.log import EvalLog, read_log
     from evalrun.model import ChatMessage, GenerateConfig, ModelOutput, Usage
+    from evalrun.rows import results
     from evalrun.scorer import CORRECT, INCORRECT, NOANSWER, PARTIAL, Score
     from evalrun.solver import TaskState
 
@@ -84,4 +86,5 @@ __all__ = [
     "load_tasks",
     "plan_eval",
     "read_log",
+    "results",
 ]
