@@ -8,7 +8,7 @@ import sys
 import pytest
 from conftest import run_evalrun
 
-COMMANDS = ["eval", "eval-retry", "prompts", "estimate", "log", "cache"]
+COMMANDS = ["eval", "eval-retry", "prompts", "estimate", "log", "cache", "results"]
 
 
 def test_help_lists_commands() -> None:
