@@ -118,7 +118,7 @@ def _where_written(error: ArgumentError, unit: Unit) -> InputError:
     """A model argument's error at its line, when the task file gave the argument."""
     task, name = unit.task, error.argument
     if (
-        unit.model == task.spec.model
+        unit.model in (task.spec.model, *task.spec.models)
         and name in task.spec.model_args
         and (
             name not in unit.config.model_args  # (-M wins, and has no file to point at)

@@ -129,6 +129,8 @@ class BuildContext:
     #: the other models components call (a grader), made and checked before any sample
     #: runs, so a bad argument or a missing key stops the run at once, not every sample
     models: list[ModelNeed] = field(default_factory=list)
+    #: like `locate`, for a mapping key itself (where an unknown key was written)
+    locate_key: Callable[[tuple[str | int, ...]], Location | None] = lambda _where: None
 
     def at(self, *keys: str | int) -> BuildContext:
         return replace(self, where=(*self.where, *keys))
@@ -151,6 +153,10 @@ class BuildContext:
 
     def location(self, *keys: str | int) -> Location | None:
         return self.locate((*self.where, *keys))
+
+    def key_location(self, *keys: str | int) -> Location | None:
+        """Where the last of `keys` is written as a mapping key."""
+        return self.locate_key((*self.where, *keys))
 
     def template(self, text: str, key: str | None = None, extra: Iterable[str] = ()) -> Template:
         """Compile `text`; unknown placeholders are reported at the argument's line."""
@@ -265,7 +271,7 @@ def _load_builtins() -> None:
         _BUILTINS_LOADED = True
         import evalrun.scorer
         import evalrun.solver
-        import evalrun.survey._questions  # noqa: F401
+        import evalrun.survey._interview  # noqa: F401  (and the question types)
 
 
 def _signature_model(

@@ -50,6 +50,8 @@ class Stats:
     auth: Counter[str] = field(default_factory=Counter)
     faults: Counter[str] = field(default_factory=Counter)
     attempts: Counter[str] = field(default_factory=Counter)
+    #: the messages of every request, in the order received
+    requests: list[list[dict[str, Any]]] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
@@ -150,6 +152,7 @@ class _Handler(BaseHTTPRequestHandler):
         auth = self.headers.get("Authorization", "")
         with self.owner.stats.lock:
             self.owner.stats.auth[auth] += 1
+            self.owner.stats.requests.append(messages)
         if (
             behaviour.api_key is not None
             and self.headers.get("Authorization") != f"Bearer {behaviour.api_key}"

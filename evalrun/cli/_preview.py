@@ -19,7 +19,9 @@ def _units(tasks: list[str], options: dict[str, Any]) -> Any:
     return api.plan_eval(tasks, RunConfig.from_options(options))
 
 
-@app.command("prompts", short_help="Show the first messages each sample sends.")
+@app.command(
+    "prompts", short_help="Show the first messages each sample (or survey question) sends."
+)
 @guarded
 def prompts_command(
     tasks: o.Tasks,
@@ -32,21 +34,28 @@ def prompts_command(
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object per prompt.")] = False,
 ) -> None:
     """Show the exact messages each sample sends first (and its generation settings),
-    without calling a model."""
+    without calling a model. For a survey: each question of each interview, with its
+    response cache key."""
     options = {k: v for k, v in locals().items() if k not in ("tasks", "as_json")}
     from evalrun.engine._preview import first_prompts
 
     for unit in _units(tasks, options):
         for prompt in first_prompts(unit):
             if as_json:
-                print(json.dumps({"task": prompt.task, "model": prompt.model, "sample": prompt.sample_id,
-                                  "messages": [m.to_dict() for m in prompt.messages], "settings": prompt.settings}))  # fmt: skip
+                row: dict[str, Any] = {"task": prompt.task, "model": prompt.model, "sample": prompt.sample_id,
+                       "messages": [m.to_dict() for m in prompt.messages], "settings": prompt.settings}  # fmt: skip
+                if prompt.question is not None:
+                    row.update(question=prompt.question, cache_key=prompt.cache_key)
+                print(json.dumps(row))
                 continue
-            print(f"=== {prompt.task} x {prompt.model} · sample {prompt.sample_id}")
+            asks = f" · question {prompt.question}" if prompt.question is not None else ""
+            print(f"=== {prompt.task} x {prompt.model} · sample {prompt.sample_id}{asks}")
             for message in prompt.messages:
                 print(f"[{message.role}] {message.content}")
             if prompt.settings:
                 print(f"settings: {json.dumps(prompt.settings)}")
+            if prompt.question is not None:
+                print(f"cache key: {prompt.cache_key or 'depends on earlier answers'}")
             print()
 
 

@@ -56,15 +56,23 @@ class Prompt:
     sample_id: str | int
     messages: list[ChatMessage]
     settings: dict[str, Any]
+    #: the survey question it asks (None for a task's sample)
+    question: str | None = None
+    #: its response cache key, when it does not depend on earlier answers
+    cache_key: str | None = None
 
 
 def first_prompts(unit: Unit, limit: int | None = None) -> list[Prompt]:
-    """The first model request of each sample (epoch 1) of a unit."""
+    """The first model request of each sample (epoch 1) of a unit; for a survey, the
+    request of each question of each interview."""
     capture = Model(
         _CaptureProvider(unit.provider_model), ConnectionLimit(1_000_000), max_retries=0
     )
     defaults = unit.model_args.get("config")
     out: list[Prompt] = []
+    preview = getattr(unit.task.steps[0], "__self__", None) if unit.task.steps else None
+    if hasattr(preview, "preview"):
+        return _question_prompts(unit, preview, limit)
 
     async def one(sample: Any) -> None:
         state = TaskState(
@@ -86,6 +94,22 @@ def first_prompts(unit: Unit, limit: int | None = None) -> list[Prompt]:
             await one(sample)
 
     anyio.run(run)
+    return out
+
+
+def _question_prompts(unit: Unit, interviewer: Any, limit: int | None) -> list[Prompt]:
+    from evalrun.model import ModelPool, ResponseCache
+
+    identity = ModelPool().get(unit.provider_model, unit.model_args).provider.cache_identity()
+    settings = unit.task.spec.config
+    out = []
+    for sample in unit.samples[:limit] if limit else unit.samples:
+        for question, messages in interviewer.preview(sample):
+            request = ModelRequest(messages, settings, 1, 1, 0, None, str(sample.id))
+            text = "".join(m.content for m in messages)
+            key = None if "<answer to " in text else ResponseCache.key(identity, request)
+            out.append(Prompt(unit.task.name, unit.model, sample.id, messages,
+                              settings.settings(), question, key))  # fmt: skip
     return out
 
 

@@ -84,6 +84,7 @@ async def run_sample(
         "messages": [{"role": m.role, "content": m.content} for m in state.messages],
         "output": output.to_dict() if output is not None else None,
         "answer": state.answer,
+        "store": state.store,
         "scores": {name: s.to_dict() for name, s in scores.items()} if scores is not None else {},
         "error": error,
         "limit": limit,

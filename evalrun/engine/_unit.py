@@ -87,6 +87,8 @@ def models_for(task: Task, run: RunConfig) -> list[str]:
         return [env]
     if task.spec.model:
         return [task.spec.model]
+    if task.spec.models:
+        return list(task.spec.models)
     raise InputError(
         f"task `{task.name}` names no model: pass --model (e.g. -m mockllm/model) or set EVALRUN_MODEL"
     )
@@ -99,7 +101,7 @@ def model_args_for(
     the command line's `-M`."""
     provider_model = alias[0] if alias else model
     args: dict[str, Any] = dict(alias[1]) if alias else {}
-    if model == task.spec.model:
+    if model == task.spec.model or model in task.spec.models:
         args.update(resolve_path_args(provider_model, task.spec.model_args, task.base_dir))
     args.update(resolve_path_args(provider_model, run.model_args, Path.cwd()))
     if run.model_base_url:

@@ -118,6 +118,9 @@ class EvalSample(_Record):
     limit: LimitRecord | None = None
     #: errors of earlier attempts of this sample x epoch (`--retry-on-error`)
     errors: list[SampleError] = Field(default_factory=list)
+    #: what solver steps kept (`TaskState.store`): a survey interview's answers
+    #: (`store.survey`), a shuffled multiple choice's order
+    store: dict[str, Any] = Field(default_factory=dict)
     #: every failed attempt of this sample's model calls, whether a retry then
     #: overcame it or the call gave up
     retries: list[RetryRecord]

@@ -48,6 +48,7 @@ class ResponseCache:
                 "messages": [m.to_dict() for m in request.messages],
                 "settings": request.config.settings(),
                 "epoch": request.epoch,
+                **({"salt": request.salt} if request.salt is not None else {}),
             },
             sort_keys=True,
             separators=(",", ":"),

@@ -48,13 +48,18 @@ class Model:
         self._defaults = defaults
 
     async def generate(
-        self, messages: list[ChatMessage], config: GenerateConfig | None = None
+        self,
+        messages: list[ChatMessage],
+        config: GenerateConfig | None = None,
+        *,
+        salt: str | None = None,
     ) -> ModelOutput:
+        """`salt` (see `ModelRequest.salt`) keeps askers' cached answers apart."""
         scope = current_scope()
         config = config or _NO_SETTINGS
         if self._defaults is not None:
             config = self._defaults.merged(config)
-        request = ModelRequest(messages, config, scope.epoch, scope.attempt, 0, self.timeout)
+        request = ModelRequest(messages, config, scope.epoch, scope.attempt, 0, self.timeout, salt)
         key = None
         if self._cache is not None:
             key = self._cache.key(self.provider.cache_identity(), request)

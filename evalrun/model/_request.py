@@ -46,6 +46,9 @@ class ModelRequest:
     retry: int = 0
     #: seconds the provider's own client should give the request (evalrun enforces it too)
     timeout: float | None = None
+    #: who asks, when identical messages from two askers must not share a cached answer
+    #: (two survey agents with the same traits); part of the cache key when set
+    salt: str | None = None
 
     def prompt_text(self) -> str:
         """All message contents joined by newlines: what `responses` regexes search."""

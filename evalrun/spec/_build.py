@@ -18,7 +18,15 @@ from typing import Any
 from pydantic import ValidationError
 
 from evalrun.config import RunConfig
-from evalrun.dataset import FieldMap, Sample, read_rows, rows_to_samples, shuffled
+from evalrun.dataset import (
+    FieldMap,
+    Sample,
+    interview_samples,
+    read_rows,
+    read_table,
+    rows_to_samples,
+    shuffled,
+)
 from evalrun.errors import InputError, Location
 from evalrun.registry import BuildContext, Kind, ModelNeed, Requirement, lookup
 from evalrun.scorer import Metric, Reducer, Scorer
@@ -142,6 +150,7 @@ def build(
         locate,
         seed,
         max_prompt_chars or DEFAULT_MAX_CHARS,
+        locate_key=locate_key,
     )
 
     def make(kind: Kind, component: Component, where: PathKey) -> tuple[str, Any, dict[str, Any]]:
@@ -319,7 +328,13 @@ def load_samples(spec: TaskSpec, base_dir: Path, locate: Locate) -> list[Sample]
         metadata=tuple(data.fields.metadata),
         explicit=frozenset(given),
     )
-    if data.samples is not None:
+    if data.interviews is not None:
+        table = data.interviews
+        samples = interview_samples(
+            read_table(table.agents, "agents", base_dir, _under(locate, "agents")),
+            read_table(table.scenarios, "scenarios", base_dir, _under(locate, "scenarios"))[0],
+        )
+    elif data.samples is not None:
         rows = [
             (locate(("dataset", "samples", i)) or Location("<inline>", i + 1), row)
             for i, row in enumerate(data.samples)
@@ -336,6 +351,10 @@ def load_samples(spec: TaskSpec, base_dir: Path, locate: Locate) -> list[Sample]
     if data.shuffle:
         samples = shuffled(samples, data.seed or 0)
     return samples
+
+
+def _under(locate: Locate, key: str) -> Locate:
+    return lambda where: locate(("dataset", "interviews", key, *where[1:]))
 
 
 def check_samples(task: Task) -> None:

@@ -61,11 +61,13 @@ def read_task_file(path: Path) -> list[TaskSource]:
     if not isinstance(data, dict):
         raise source.error((), "a task file must be a mapping of keys (name, dataset, solver, ...)")
     if data.get("kind") == "survey":
-        raise source.error(
-            ("kind",), "survey files are not supported by this version of evalrun yet"
-        )
+        from evalrun.survey._load import read_survey
+
+        return [read_survey(data, path, source)]
     if data.get("kind") not in (None, "task"):
-        raise source.error(("kind",), f"unknown kind `{data['kind']}` (expected `task`)")
+        raise source.error(
+            ("kind",), f"unknown kind `{data['kind']}` (expected `task` or `survey`)"
+        )
     data.pop("kind", None)
     if "tasks" in data:
         try:

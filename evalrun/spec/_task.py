@@ -46,17 +46,27 @@ class FieldsSpec(StrictModel):
         return [value] if isinstance(value, str) else value
 
 
+class InterviewsSpec(StrictModel):
+    """A survey's interviews: every agent with every scenario (inline rows or a data file
+    each; see `evalrun.dataset.interview_samples`). Written by the survey loader."""
+
+    agents: list[dict[str, Any]] | dict[str, Any] | None = None
+    scenarios: list[dict[str, Any]] | dict[str, Any] | None = None
+
+
 class DatasetSpec(StrictModel):
     path: str | None = None
     format: Literal["jsonl", "json", "csv"] | None = None
     samples: list[dict[str, Any]] | None = None
+    interviews: InterviewsSpec | None = None
     fields: FieldsSpec = Field(default_factory=FieldsSpec)
     shuffle: bool = False
     seed: int | None = None
 
     @model_validator(mode="after")
     def _one_source(self) -> DatasetSpec:
-        if (self.path is None) == (self.samples is None):
+        given = [x for x in (self.path, self.samples, self.interviews) if x is not None]
+        if len(given) != 1:
             raise ValueError("give exactly one of `path` (a data file) or `samples` (inline rows)")
         if self.samples is not None and not self.samples:
             raise ValueError("`samples` is empty")
@@ -95,6 +105,8 @@ class TaskSpec(StrictModel):
     metrics: list[Component] | dict[str, list[Component]] | None = None
     epochs: EpochsSpec = Field(default_factory=EpochsSpec)
     model: str | None = None
+    #: several default models (a survey's `models:`); `model` is the usual single one
+    models: list[str] = Field(default_factory=list)
     model_args: dict[str, Any] = Field(default_factory=dict)
     config: GenerateConfig = Field(default_factory=GenerateConfig)
     limits: LimitsSpec = Field(default_factory=LimitsSpec)

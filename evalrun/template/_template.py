@@ -169,13 +169,14 @@ class Template:
     def __init__(
         self,
         source: str,
-        known: Iterable[str],
+        known: Iterable[str] | None,
         location: Location | None = None,
         max_chars: int = DEFAULT_MAX_CHARS,
     ) -> None:
         self.source = source
         self.location = location
         self.max_chars = max_chars
+        known = None if known is None else set(known)
         try:
             tree = _ENV.parse(source)
             _reject_unsafe(tree, location)
@@ -184,10 +185,9 @@ class Template:
             raise InputError("template nested too deeply", location) from None
         except jinja2.TemplateError as exc:
             raise InputError(f"template error: {exc.message}", location) from None
-        known = set(known)
         self.names = meta.find_undeclared_variables(tree)
         for name in sorted(self.names):
-            if name not in known:
+            if known is not None and name not in known:
                 raise InputError(
                     f"unknown placeholder `{name}` in template{suggest(name, known)} "
                     f"(known: {', '.join(sorted(known))})",
@@ -237,6 +237,29 @@ class Template:
             "(--max-prompt-chars)",
             self.location,
         )
+
+    def uses(self) -> dict[str, set[str | None]]:
+        """How each placeholder is read: the attributes or keys taken of it (`q.answer`,
+        `q["answer"]`), and None where it is used whole. For checks at load time: it
+        parses the template again."""
+        tree = _ENV.parse(self.source)
+        taken: dict[str, set[str | None]] = {}
+        covered: set[int] = set()
+        for node in tree.find_all((nodes.Getattr, nodes.Getitem)):
+            target = node.node  # type: ignore[attr-defined]
+            if not isinstance(target, nodes.Name):
+                continue
+            key = (
+                node.attr
+                if isinstance(node, nodes.Getattr)
+                else getattr(getattr(node, "arg", None), "value", None)
+            )
+            taken.setdefault(target.name, set()).add(key if isinstance(key, str) else None)
+            covered.add(id(target))
+        for name in tree.find_all(nodes.Name):
+            if name.ctx == "load" and id(name) not in covered and name.name in self.names:
+                taken.setdefault(name.name, set()).add(None)
+        return taken
 
     def missing_metadata(self, metadata: Mapping[str, Any]) -> str | None:
         """The first `metadata.X` this template reads that `metadata` lacks, if any."""

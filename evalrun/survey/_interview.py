@@ -1,0 +1,253 @@
+"""The `interview` solver step: one agent answers a survey for one scenario.
+
+It is an ordinary solver step (registered like `generate`), so an interview runs on the
+engine every task runs on: limits, retries, the response cache, the log and eval-retry
+come for free. Building the step checks the whole survey (`_check.py`) and plans it:
+questions are grouped into batches of questions that depend on nothing else in their
+batch (no piping, memory or rule between them), asked concurrently; batches run in
+order. Rules are evaluated between batches, when every answer they read is known.
+
+What it records in `state.store["survey"]` (`answers`, `order`) is documented in
+docs/survey-format.md; `evalrun results` reads it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import anyio
+
+from evalrun.errors import unwrap
+from evalrun.expr import Expression
+from evalrun.model import ChatMessage
+from evalrun.registry import BuildContext, register
+from evalrun.scorer import Score
+from evalrun.solver import Step, TaskState
+from evalrun.survey._check import MemorySpec, Plan, plan_survey
+from evalrun.survey._questions import InvalidAnswer
+from evalrun.survey._spec import QuestionSpec, RuleSpec
+
+RETRY_PROMPT = "That answer is not valid: {reason}. Please answer again, in the format asked."
+#: what a piped answer reads as when its question was skipped or answered invalidly
+NO_ANSWER_TEXT = "no answer"
+
+
+@register("solver", "interview")
+def interview(
+    ctx: BuildContext,
+    questions: list[QuestionSpec],
+    rules: list[RuleSpec] | None = None,
+    memory: MemorySpec = "none",
+    agent_instruction: str | None = None,
+    answer_retries: int = 2,
+) -> Step:
+    """Ask the survey's questions of the sample's agent in the sample's scenario."""
+    plan = plan_survey(ctx, questions, rules or [], memory, answer_retries)
+    return _Interviewer(plan, agent_instruction).run
+
+
+@dataclass(frozen=True, slots=True)
+class _Piped:
+    """A question as templates see it: `{{ q.answer }}`, `{{ q.comment }}`."""
+
+    answer: str
+    comment: str
+
+
+_NOT_ANSWERED = _Piped(NO_ANSWER_TEXT, "")
+
+
+class _Interviewer:
+    def __init__(self, plan: Plan, agent_instruction: str | None) -> None:
+        self.plan = plan
+        self.instruction = agent_instruction
+        self.order = [q.name for q in plan.questions]
+
+    def system_prompt(self, agent: dict[str, Any]) -> str | None:
+        traits = agent.get("traits") or {}
+        lines = [f"- {k}: {v}" for k, v in traits.items()]
+        parts = [
+            p
+            for p in (self.instruction, "Your traits:\n" + "\n".join(lines) if lines else None)
+            if p
+        ]
+        return "\n\n".join(parts) if parts else None
+
+    def preview(self, sample: Any) -> list[tuple[str, list[ChatMessage]]]:
+        """Each question's messages for `sample`, as sent when nothing is skipped; answers
+        not given yet read as `<answer to q>` (for `evalrun prompts` and `estimate`)."""
+        meta = sample.metadata
+        agent, scenario = meta["agent"], meta["scenario"]
+        system = self.system_prompt(agent)
+        person = {**(agent.get("traits") or {}), "name": agent.get("name")}
+        variables: dict[str, Any] = {**scenario, "scenario": scenario, "agent": person}
+        out: list[tuple[str, list[ChatMessage]]] = []
+        users: dict[str, str] = {}
+        for question in self.plan.questions:
+            messages = [ChatMessage("system", system)] if system else []
+            for earlier in question.memory:
+                messages.append(ChatMessage("user", users[earlier]))
+                messages.append(ChatMessage("assistant", f"<answer to {earlier}>"))
+            users[question.name] = question.prompt(variables)
+            messages.append(ChatMessage("user", users[question.name]))
+            variables[question.name] = _Piped(
+                f"<answer to {question.name}>", f"<comment on {question.name}>"
+            )
+            out.append((question.name, messages))
+        return out
+
+    async def run(self, state: TaskState) -> None:
+        meta = state.sample.metadata
+        agent, scenario = meta["agent"], meta["scenario"]
+        system = self.system_prompt(agent)
+        state.messages = [ChatMessage("system", system)] if system else []
+        interview = _Interview(self, state, agent, scenario, system)
+        answers = interview.answers
+        state.store["survey"] = {"answers": answers, "order": self.order}
+        for batch in self.plan.batches:
+            asked = [q for q in batch if interview.admit(q)]
+            if len(asked) == 1:
+                await interview.ask(asked[0])
+            elif asked:
+                try:
+                    async with anyio.create_task_group() as group:
+                        for question in asked:
+                            group.start_soon(interview.ask, question)
+                except BaseExceptionGroup as raised:
+                    raise unwrap(raised) from None
+            for question in asked:
+                interview.after(question)
+        state.answer = None
+
+
+class _Interview:
+    """The state of one interview while it runs."""
+
+    __slots__ = ("answers", "env", "jump", "owner", "salt", "state", "stopped", "system",
+                 "turns", "variables")  # fmt: skip
+
+    def __init__(
+        self,
+        owner: _Interviewer,
+        state: TaskState,
+        agent: dict[str, Any],
+        scenario: dict[str, Any],
+        system: str | None,
+    ) -> None:
+        self.owner = owner
+        self.state = state
+        self.system = system
+        self.salt = str(state.sample.id)  # two agents never share a cached answer
+        person = {**(agent.get("traits") or {}), "name": agent.get("name")}
+        #: what rules read: answers by question name, `scenario.x`, `agent.x`
+        self.env: dict[str, Any] = {"scenario": scenario, "agent": person}
+        #: what templates read: scenario values by name, `scenario`, `agent`, questions
+        self.variables: dict[str, Any] = {**scenario, "scenario": scenario, "agent": person}
+        self.answers: dict[str, dict[str, Any]] = {}
+        self.turns: dict[str, tuple[str, str]] = {}
+        self.stopped: str | None = None
+        self.jump: tuple[str, str, int] | None = None
+
+    def admit(self, question: Any) -> bool:
+        """Whether to ask `question`; if not, it is recorded as skipped, with the reason."""
+        reason = None
+        if self.stopped is not None:
+            reason = f"the interview stopped after `{self.stopped}`"
+        elif self.jump is not None and question.index < self.jump[2]:
+            reason = f"jumped from `{self.jump[0]}` to `{self.jump[1]}`"
+        else:
+            for rule in question.skip_if:
+                if rule.test(self.env):
+                    reason = f"skipped: {rule.source}"
+                    break
+        if reason is None:
+            return True
+        self.answers[question.name] = {
+            "status": "skipped", "answer": None, "comment": None, "prompt": None,
+            "raw": None, "reason": reason, "attempts": 0, "tokens": 0, "cost": 0.0,
+        }  # fmt: skip
+        self.variables[question.name] = _NOT_ANSWERED
+        return False
+
+    def after(self, question: Any) -> None:
+        """Rules that fire once `question` is answered: stop, or jump ahead."""
+        for kind, condition, target, index in question.then:
+            if condition.test(self.env):
+                if kind == "stop_after":
+                    self.stopped = question.name
+                    return
+                if self.jump is None or index > self.jump[2]:
+                    self.jump = (question.name, target, index)
+
+    async def ask(self, question: Any) -> None:
+        state = self.state
+        variables = self.variables
+        user = question.prompt(variables)
+        messages = [ChatMessage("system", self.system)] if self.system else []
+        for earlier in question.memory:
+            turn = self.turns.get(earlier)
+            if turn is not None:
+                messages.append(ChatMessage("user", turn[0]))
+                messages.append(ChatMessage("assistant", turn[1]))
+        first = len(messages)
+        messages.append(ChatMessage("user", user))
+        tokens, cost, priced = 0, 0.0, True
+        parsed = None
+        reason = None
+        reply = ""
+        attempts = 0
+        model, config, salt = state.model, state.config, self.salt
+        while True:
+            attempts += 1
+            output = await model.generate(messages, config, salt=salt)
+            state.charge(output)
+            state.output = output
+            usage = output.usage
+            tokens += usage.input_tokens + usage.output_tokens
+            cost += usage.cost
+            priced = priced and not usage.unpriced
+            reply = output.completion
+            messages.append(ChatMessage("assistant", reply))
+            try:
+                parsed = question.type.parse(reply)
+                break
+            except InvalidAnswer as invalid:
+                reason = invalid.reason
+                if attempts > question.retries:
+                    break
+                messages.append(ChatMessage("user", RETRY_PROMPT.format(reason=reason)))
+        for message in messages[first:]:
+            state.add_message(message)
+        self.turns[question.name] = (user, reply)
+        if parsed is not None:
+            answer, comment = parsed.answer, parsed.comment
+            self.env[question.name] = answer
+            variables[question.name] = _Piped(question.type.to_text(answer), comment or "")
+            status, raw, reason = "valid", None, None
+        else:
+            answer = comment = None
+            variables[question.name] = _NOT_ANSWERED
+            status, raw = "invalid", reply
+        self.answers[question.name] = {
+            "status": status, "answer": answer, "comment": comment, "prompt": user, "raw": raw,
+            "reason": reason, "attempts": attempts, "tokens": tokens,
+            "cost": cost if priced else None,
+        }  # fmt: skip
+
+
+@register("scorer", "answered", metrics=["mean"])
+def answered() -> Any:
+    """The share of asked questions (not skipped) that got a valid answer."""
+
+    def score(state: TaskState) -> Score:
+        answers = state.store.get("survey", {}).get("answers", {})
+        asked = [a for a in answers.values() if a["status"] != "skipped"]
+        valid = sum(a["status"] == "valid" for a in asked)
+        value = valid / len(asked) if asked else 1.0
+        return Score(value, explanation=f"{valid} of {len(asked)} asked questions answered validly")
+
+    return score
+
+
+__all__ = ["Expression", "interview"]

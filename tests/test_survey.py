@@ -1,0 +1,261 @@
+"""Surveys on the engine: rules, piping, memory, agents and scenarios from files,
+iterations, several models, the cache, `prompts`, and eval-retry of interviews."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import logs_in, only_log, raw_log, write_jsonl
+from fake_openai import FakeOpenAI
+
+COLOURS = """
+kind: survey
+name: colours
+questions:
+  - name: has_favourite
+    type: yes_no
+    text: "Do you have a favourite colour in {{ season }}?"
+  - name: favourite
+    type: multiple_choice
+    text: "Which colour do you like most in {{ season }}?"
+    options: [red, green, blue, other]
+  - name: how_much
+    type: linear_scale
+    text: "How much do you like {{ favourite.answer }}?"
+    scale: [1, 5]
+    labels: {1: not at all, 5: very much}
+  - name: why
+    type: free_text
+    text: "Why?"
+rules:
+  - skip: favourite
+    if: "has_favourite == 'No'"
+  - stop_after: has_favourite
+    if: "has_favourite == 'No'"
+  - jump: {from: favourite, to: why}
+    if: "favourite == 'other'"
+agents:
+  - name: artist
+    traits: {persona: "You are an artist.", age: 34}
+  - name: accountant
+    traits: {persona: "You are an accountant.", age: 51}
+  - name: sailor
+    traits: {persona: "You are a sailor.", age: 40}
+agent_instruction: "You are answering questions as if you were a human."
+scenarios:
+  - {season: winter}
+  - {season: summer}
+models: [mockllm/model]
+model_args: {responses: responses.jsonl}
+"""
+
+RESPONSES = [
+    # the accountant has no favourite: the interview stops after the first question
+    {"match": "(?s)accountant.*favourite colour", "output": "No"},
+    {"match": "favourite colour", "output": "ANSWER: Yes\nCOMMENT: of course"},
+    # the sailor's favourite is `other`: jump to `why`
+    {"match": "(?s)sailor.*Which colour", "output": "other"},
+    {"match": "Which colour do you like most in winter", "output": "ANSWER: blue"},
+    {"match": "Which colour", "output": "Red."},
+    {"match": "How much do you like blue", "output": "5"},
+    {"match": "How much do you like red", "output": "ANSWER: 4"},
+    {"match": "Why", "output": "It reminds me of the sea."},
+]
+
+
+def colours(
+    tmp_path: Path, text: str = COLOURS, responses: list[dict[str, Any]] = RESPONSES
+) -> Path:
+    write_jsonl(tmp_path / "responses.jsonl", responses)
+    path = tmp_path / "colours.survey.yaml"
+    path.write_text(text.lstrip("\n"), encoding="utf-8")
+    return path
+
+
+def interviews(log: dict[str, Any]) -> dict[tuple[str, int], dict[str, Any]]:
+    """(id, iteration) -> its answers."""
+    return {(s["id"], s["epoch"]): s["store"]["survey"]["answers"] for s in log["samples"]}
+
+
+def test_the_spec_example_runs_with_every_rule_kind(tmp_path: Path, evalrun: Any) -> None:
+    survey = colours(tmp_path)
+    result = evalrun("eval", str(survey))
+    assert result.code == 0, result.output
+    log = only_log(tmp_path / "logs")
+    answers = interviews(log)
+    assert sorted(answers) == [
+        (f"{agent}/scenario{n}", 1) for agent in ("accountant", "artist", "sailor") for n in (1, 2)
+    ]
+    artist = answers[("artist/scenario1", 1)]
+    assert {q: a["answer"] for q, a in artist.items()} == {
+        "has_favourite": "Yes", "favourite": "blue", "how_much": 5,
+        "why": "It reminds me of the sea.",
+    }  # fmt: skip
+    assert artist["has_favourite"]["comment"] == "of course"
+    assert artist["how_much"]["prompt"].startswith("How much do you like blue?\n\n")
+    assert answers[("artist/scenario2", 1)]["favourite"]["answer"] == "red"
+    assert answers[("artist/scenario2", 1)]["how_much"]["answer"] == 4
+    # stop_after comes first (the skip rule's condition holds too)
+    accountant = answers[("accountant/scenario1", 1)]
+    assert accountant["has_favourite"]["answer"] == "No"
+    assert [accountant[q]["reason"] for q in ("favourite", "how_much", "why")] == [
+        "the interview stopped after `has_favourite`"
+    ] * 3
+    # jump from favourite to why: how_much is jumped over
+    sailor = answers[("sailor/scenario1", 1)]
+    assert sailor["favourite"]["answer"] == "other"
+    assert sailor["how_much"] == {
+        "status": "skipped", "answer": None, "comment": None, "prompt": None, "raw": None,
+        "reason": "jumped from `favourite` to `why`", "attempts": 0, "tokens": 0, "cost": 0.0,
+    }  # fmt: skip
+    assert sailor["why"]["status"] == "valid"
+    # the transcript: system prompt with the instruction and traits, then each question
+    sample = next(s for s in log["samples"] if s["id"] == "artist/scenario1")
+    assert sample["messages"][0] == {
+        "role": "system",
+        "content": "You are answering questions as if you were a human.\n\nYour traits:\n"
+        "- persona: You are an artist.\n- age: 34",
+    }
+    assert sample["metadata"] == {
+        "agent": {"name": "artist", "traits": {"persona": "You are an artist.", "age": 34}},
+        "scenario": {"season": "winter"},
+    }
+    assert sample["scores"]["answered"]["value"] == 1.0
+    assert log["results"]["completed_samples"] == 6
+
+
+def test_invalid_answers_are_asked_again_then_recorded_invalid(
+    tmp_path: Path, evalrun: Any
+) -> None:
+    text = COLOURS.replace("rules:", "answer_retries: 1\nrules:")
+    responses = [
+        {"match": "(?s)artist.*Which colour.*not valid", "output": "ANSWER: green"},
+        {"match": "(?s)Which colour.*not valid", "output": "purple again"},
+        {"match": "Which colour", "output": "purple"},
+        {"match": "favourite colour", "output": "Yes"},
+        {"match": "How much", "output": "3"},
+        {"match": "Why", "output": "no reason"},
+    ]
+    result = evalrun("eval", str(colours(tmp_path, text, responses)))
+    assert result.code == 0, result.output  # an invalid answer is not an error
+    answers = interviews(only_log(tmp_path / "logs"))
+    fixed = answers[("artist/scenario1", 1)]["favourite"]
+    assert (fixed["status"], fixed["answer"], fixed["attempts"]) == ("valid", "green", 2)
+    failed = answers[("accountant/scenario1", 1)]["favourite"]
+    assert failed["status"] == "invalid" and failed["answer"] is None
+    assert failed["attempts"] == 2 and failed["raw"] == "purple again"
+    assert "purple again" in failed["reason"] and "red, green, blue, other" in failed["reason"]
+    # the piped answer of an invalid question reads as "no answer"
+    assert answers[("accountant/scenario1", 1)]["how_much"]["prompt"].startswith(
+        "How much do you like no answer?"
+    )
+    sample = next(
+        s for s in only_log(tmp_path / "logs")["samples"] if s["id"] == "accountant/scenario1"
+    )
+    retry = [m["content"] for m in sample["messages"] if m["content"].startswith("That answer")]
+    assert retry == [f"That answer is not valid: {failed['reason'].split(': ', 1)[-1]}. "
+                     "Please answer again, in the format asked."] or len(retry) == 1  # fmt: skip
+    assert sample["scores"]["answered"]["value"] == pytest.approx(3 / 4)
+
+
+MEMORY = """
+kind: survey
+questions:
+  - {name: a, type: free_text, text: "First?"}
+  - {name: b, type: free_text, text: "Second?"}
+  - {name: c, type: free_text, text: "Third, after {{ a.answer }}?"}
+memory: MEMORY
+agents: [{traits: {persona: kind}}]
+"""
+
+
+@pytest.mark.parametrize(
+    "memory, sent",
+    [
+        ("none", {"a": [], "b": [], "c": []}),
+        ("full", {"a": [], "b": ["a"], "c": ["a", "b"]}),
+        ("last", {"a": [], "b": ["a"], "c": ["b"]}),
+        ("{c: [a]}", {"a": [], "b": [], "c": ["a"]}),
+    ],
+)
+def test_each_memory_mode_sends_exactly_the_earlier_turns(
+    tmp_path: Path, evalrun: Any, memory: str, sent: dict[str, list[str]]
+) -> None:
+    """Against the local OpenAI-compatible server, which records every request and
+    echoes the last user message (a valid free-text answer)."""
+    path = tmp_path / "memory.survey.yaml"
+    path.write_text(MEMORY.replace("MEMORY", memory).lstrip("\n"))
+    with FakeOpenAI() as server:
+        result = evalrun("eval", str(path), "-m", "openai-compatible/fake",
+                         "--model-base-url", server.base_url, "--max-connections", "1")  # fmt: skip
+        requests = list(server.stats.requests)
+    assert result.code == 0, result.output
+    system = {"role": "system", "content": "Your traits:\n- persona: kind"}
+    user = {
+        "a": "First?\n\n",
+        "b": "Second?\n\n",
+        "c": "Third, after First?\n\n",  # (the echo of a's prompt is a's answer)
+    }
+    by_question = {m[-1]["content"].split("?")[0]: m for m in requests}
+    assert len(requests) == 3
+    for name, earlier in sent.items():
+        prompt = next(m for m in requests if m[-1]["content"].startswith(user[name][:5]))
+        expected = [system]
+        for e in earlier:
+            expected += [
+                {"role": "user", "content": next(p[-1]["content"] for p in requests if p[-1]["content"].startswith(user[e][:5]))},
+                {"role": "assistant", "content": next(p[-1]["content"] for p in requests if p[-1]["content"].startswith(user[e][:5]))},
+            ]  # fmt: skip
+        assert [dict(role=m["role"], content=m["content"]) for m in prompt[:-1]] == expected, name
+    assert by_question
+
+
+def test_agents_and_scenarios_from_files_iterations_and_models(
+    tmp_path: Path, evalrun: Any
+) -> None:
+    (tmp_path / "agents.csv").write_text("name,persona,age\nann,a painter,34\nbob,a baker,61\n")
+    write_jsonl(tmp_path / "seasons.jsonl", [{"season": "winter"}, {"season": "spring"}])
+    (tmp_path / "cities.json").write_text(json.dumps([{"city": "Oslo"}]))
+    survey = tmp_path / "s.survey.yaml"
+    survey.write_text(
+        "kind: survey\n"
+        "questions:\n"
+        "  - {name: old, type: yes_no, text: 'In {{ season }}, at {{ agent.age }}: old?'}\n"
+        "rules:\n  - {skip: old, if: 'agent.age < 40 and scenario.season == \"spring\"'}\n"
+        "agents: {path: agents.csv}\nscenarios: {path: seasons.jsonl}\niterations: 2\n"
+        "models: [mockllm/model, mockllm/other]\n"
+    )
+    result = evalrun(
+        "eval",
+        str(survey),
+        "-M",
+        f"responses={write_jsonl(tmp_path / 'r.jsonl', [{'match': 'old', 'output': 'Yes'}])}",
+    )
+    assert result.code == 0, result.output
+    logs = [raw_log(p) for p in logs_in(tmp_path / "logs")]
+    assert sorted(log["header"]["model"] for log in logs) == ["mockllm/model", "mockllm/other"]
+    for log in logs:
+        answers = interviews(log)
+        assert sorted(answers) == sorted(
+            (f"{a}/scenario{n}", i) for a in ("ann", "bob") for n in (1, 2) for i in (1, 2)
+        )
+        assert answers[("ann/scenario2", 2)]["old"]["status"] == "skipped"
+        assert answers[("ann/scenario2", 2)]["old"]["reason"] == (
+            'skipped: agent.age < 40 and scenario.season == "spring"'
+        )
+        assert answers[("bob/scenario2", 1)]["old"]["answer"] == "Yes"
+        prompt = answers[("bob/scenario1", 1)]["old"]["prompt"]
+        assert prompt.startswith("In winter, at 61: old?")
+    # a scenario file in JSON works the same
+    survey.write_text(survey.read_text().replace("seasons.jsonl", "cities.json")
+                      .replace("In {{ season }}", "In {{ city }}").replace("season == \"spring", "city == \"Oslo"))  # fmt: skip
+    result = evalrun(
+        "eval", str(survey), "-m", "mockllm/model", "--log-dir", str(tmp_path / "json")
+    )
+    assert result.code == 0, result.output
+    answers = interviews(only_log(tmp_path / "json"))
+    assert answers[("ann/scenario1", 1)]["old"]["status"] == "skipped"
+    assert answers[("bob/scenario1", 1)]["old"]["prompt"].startswith("In Oslo, at 61")
