@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import TASKS, logs_in
+from conftest import TASKS, logs_in, write_jsonl
 
 import evalrun as api
 from evalrun.errors import InputError
@@ -350,3 +350,248 @@ def test_bad_arguments(evalrun, tmp_path: Path, survey_log: Path) -> None:
     assert result.code == 2 and result.err.endswith("nope.eval: log file not found\n")
     result = evalrun("results", str(survey_log), "--format", "xml")
     assert result.code == 2 and result.err == "--format: `xml` is not one of table, csv, jsonl\n"
+
+
+# --- real survey logs: `evalrun eval FILE.survey.yaml`, then `evalrun results` -------------
+
+PETS = """
+kind: survey
+name: pets
+questions:
+  - name: has_pet
+    type: yes_no
+    text: "Do you have a pet?"
+  - name: pet
+    type: multiple_choice
+    text: "Which pet?"
+    options: [cat, dog, fish]
+  - name: hours
+    type: numerical
+    text: "How many hours a week do you spend with it in {{ season }}?"
+  - name: likes
+    type: checkbox
+    text: "What do you like about pets?"
+    options: [company, walks, quiet]
+rules:
+  - skip: pet
+    if: "has_pet == 'No'"
+  - skip: hours
+    if: "has_pet == 'No'"
+answer_retries: 0
+agents:
+  - name: ann
+    traits: {age: 30, city: Oslo}
+  - name: bob
+    traits: {age: 60, city: Rome}
+  - name: cy
+    traits: {age: 45, city: Oslo}
+scenarios:
+  - {season: winter}
+  - {season: summer}
+iterations: 2
+models: [mockllm/model]
+model_args: {responses: pets.responses.jsonl}
+"""
+#: ann: a cat, 10 hours, company and quiet; bob: no pet (pet and hours skipped), walks;
+#: cy: a parrot (invalid for good: no retries), 5 hours in winter and 7 in summer, company
+PETS_RESPONSES = [
+    {"match": "(?s)age: 60.*Do you have a pet\\?", "output": "ANSWER: No"},
+    {"match": "Do you have a pet\\?", "output": "Yes"},
+    {
+        "match": "(?s)age: 30.*Which pet\\?",
+        "output": "ANSWER: cat\nCOMMENT: She sleeps on my desk.",
+    },
+    {"match": "(?s)age: 45.*Which pet\\?", "output": "ANSWER: a parrot"},
+    {"match": "(?s)age: 30.*How many hours", "output": "ANSWER: 10"},
+    {"match": "(?s)How many hours.*winter", "output": "5"},
+    {"match": "How many hours", "output": "7"},
+    {"match": "(?s)age: 30.*What do you like", "output": "ANSWER: company, quiet"},
+    {"match": "(?s)age: 60.*What do you like", "output": "ANSWER: walks"},
+    {"match": "What do you like", "output": "company"},
+]
+PET_COLUMNS = [
+    "id", "agent.name", "agent.age", "agent.city", "scenario.season", "model.name", "iteration",
+    "answer.has_pet", "answer.pet", "answer.hours", "answer.likes",
+    "comment.has_pet", "comment.pet", "comment.hours", "comment.likes",
+    "prompt.has_pet", "prompt.pet", "prompt.hours", "prompt.likes",
+    "status.has_pet", "status.pet", "status.hours", "status.likes",
+    "tokens", "cost", "error",
+]  # fmt: skip
+
+
+@pytest.fixture
+def pets(evalrun, tmp_path: Path) -> Path:
+    """The pets survey run on mockllm/model (its responses) and mockllm/other (no
+    responses: every answer invalid); the folder of the two logs."""
+    (tmp_path / "pets.survey.yaml").write_text(PETS, encoding="utf-8")
+    write_jsonl(tmp_path / "pets.responses.jsonl", PETS_RESPONSES)
+    result = evalrun("eval", "pets.survey.yaml", "-m", "mockllm/model", "-m", "mockllm/other")
+    assert result.code == 0, result.output
+    assert len(logs_in(tmp_path / "logs")) == 2
+    return tmp_path / "logs"
+
+
+def _by_key(rows: list[dict[str, Any]]) -> dict[tuple[str, str, int], dict[str, Any]]:
+    return {(r["model.name"], r["id"], r["iteration"]): r for r in rows}
+
+
+def test_survey_log_exports(evalrun, pets: Path, tmp_path: Path) -> None:
+    result = evalrun(
+        "results", str(pets), "--format", "csv", "--output", str(tmp_path / "pets.csv")
+    )
+    assert result.code == 0 and result.out == "", result.output
+    with (tmp_path / "pets.csv").open(encoding="utf-8", newline="") as handle:
+        reader = csv.DictReader(handle)
+        assert reader.fieldnames == PET_COLUMNS
+        table = list(reader)
+    assert len(table) == 24
+    rows = {(r["model.name"], r["id"], r["iteration"]): r for r in table}
+    ann = rows[("mockllm/model", "ann/scenario1", "2")]
+    assert (ann["agent.age"], ann["agent.city"], ann["scenario.season"]) == ("30", "Oslo", "winter")
+    assert ann["answer.pet"] == "cat" and ann["comment.pet"] == "She sleeps on my desk."
+    assert ann["answer.hours"] == "10" and ann["answer.likes"] == '["company","quiet"]'
+    assert ann["prompt.pet"].startswith("Which pet?\n\n") and ann["status.pet"] == "valid"
+    assert int(ann["tokens"]) > 0 and ann["cost"] == "0.0" and ann["error"] == ""
+    bob = rows[("mockllm/model", "bob/scenario2", "1")]
+    assert (bob["answer.has_pet"], bob["status.pet"], bob["answer.pet"]) == ("No", "skipped", "")
+    assert bob["prompt.pet"] == "" and bob["answer.likes"] == '["walks"]'
+    cy = rows[("mockllm/model", "cy/scenario1", "1")]
+    assert (cy["status.pet"], cy["answer.pet"], cy["answer.hours"]) == ("invalid", "", "5")
+    assert rows[("mockllm/model", "cy/scenario2", "1")]["answer.hours"] == "7"
+    other = rows[("mockllm/other", "ann/scenario1", "1")]
+    assert {other[f"status.{q}"] for q in ("has_pet", "pet", "hours", "likes")} == {"invalid"}
+
+    result = evalrun("results", str(pets), "--format", "jsonl")
+    assert result.code == 0, result.output
+    lines = [json.loads(line) for line in result.out.splitlines()]
+    assert len(lines) == 24 and all(list(line) == PET_COLUMNS for line in lines)
+    jsonl = _by_key(lines)
+    assert jsonl[("mockllm/model", "ann/scenario1", 2)]["answer.likes"] == ["company", "quiet"]
+    assert jsonl[("mockllm/model", "ann/scenario1", 2)]["agent.age"] == 30
+    assert jsonl[("mockllm/model", "bob/scenario1", 1)]["answer.pet"] is None
+    assert _by_key(api.results(pets)) == jsonl
+
+
+def test_survey_log_summary_by_model(evalrun, pets: Path) -> None:
+    result = evalrun("results", str(pets))
+    assert result.code == 0, result.output
+    assert result.out == (
+        "pets: 24 interviews; by model\n"
+        "  mockllm/model: 12\n"
+        "  mockllm/other: 12\n"
+        "\n"
+        "has_pet (yes_no): 12 valid, 12 invalid, 0 skipped\n"
+        "  mockllm/model: 12 valid, 0 invalid, 0 skipped\n"
+        "    Yes ██████████████████████████▋············· 8  67%\n"
+        "    No  █████████████▍·························· 4  33%\n"
+        "  mockllm/other: 0 valid, 12 invalid, 0 skipped\n"
+        "\n"
+        "pet (multiple_choice): 4 valid, 16 invalid, 4 skipped\n"
+        "  mockllm/model: 4 valid, 4 invalid, 4 skipped\n"
+        "    cat  ████████████████████████████████████████ 4 100%\n"
+        "    dog  ········································ 0   0%\n"
+        "    fish ········································ 0   0%\n"
+        "  mockllm/other: 0 valid, 12 invalid, 0 skipped\n"
+        "\n"
+        "hours (numerical): 8 valid, 12 invalid, 4 skipped\n"
+        "  mockllm/model: 8 valid, 0 invalid, 4 skipped\n"
+        "    mean 8  median 8.5  std 2.27  min 5  max 10\n"
+        "  mockllm/other: 0 valid, 12 invalid, 0 skipped\n"
+        "\n"
+        "likes (checkbox): 12 valid, 12 invalid, 0 skipped\n"
+        "  mockllm/model: 12 valid, 0 invalid, 0 skipped\n"
+        "    company ██████████████████████████▋············· 8  67%\n"
+        "    walks   █████████████▍·························· 4  33%\n"
+        "    quiet   █████████████▍·························· 4  33%\n"
+        "  mockllm/other: 0 valid, 12 invalid, 0 skipped\n"
+    )
+
+
+def test_survey_log_by_select_where(evalrun, pets: Path) -> None:
+    model_log = next(p for p in logs_in(pets) if "mockllm-model" in p.name)
+    result = evalrun("results", str(model_log), "--by", "agent.city", "--select", "answer.h*")
+    assert result.code == 0, result.output
+    assert result.out == (
+        "pets: 12 interviews; by agent.city\n"
+        "  Oslo: 8\n"
+        "  Rome: 4\n"
+        "\n"
+        "has_pet (yes_no): 12 valid, 0 invalid, 0 skipped\n"
+        "  Oslo: 8 valid, 0 invalid, 0 skipped\n"
+        "    Yes ████████████████████████████████████████ 8 100%\n"
+        "    No  ········································ 0   0%\n"
+        "  Rome: 4 valid, 0 invalid, 0 skipped\n"
+        "    Yes ········································ 0   0%\n"
+        "    No  ████████████████████████████████████████ 4 100%\n"
+        "\n"
+        "hours (numerical): 8 valid, 0 invalid, 4 skipped\n"
+        "  Oslo: 8 valid, 0 invalid, 0 skipped\n"
+        "    mean 8  median 8.5  std 2.27  min 5  max 10\n"
+        "  Rome: 0 valid, 0 invalid, 4 skipped\n"
+    )
+    result = evalrun(
+        "results", str(pets), "--by", "model,scenario.season", "--select", "answer.hours"
+    )
+    assert result.code == 0, result.output
+    assert "  mockllm/model / summer: 6\n" in result.out
+    assert "  mockllm/model / winter: 4 valid, 0 invalid, 2 skipped\n    mean 7.5  median 7.5" in (
+        result.out
+    )
+    where = "agent.age < 50 and scenario.season == 'winter' and pet != 'cat'"
+    result = evalrun(
+        "results",
+        str(pets),
+        "--format",
+        "csv",
+        "--select",
+        "id,model.name,status.*",
+        "--where",
+        where,
+    )
+    assert result.code == 0, result.output
+    table = list(csv.DictReader(io.StringIO(result.out)))
+    assert sorted((r["model.name"], r["id"]) for r in table) == [
+        ("mockllm/model", "cy/scenario1"), ("mockllm/model", "cy/scenario1"),
+        ("mockllm/other", "ann/scenario1"), ("mockllm/other", "ann/scenario1"),
+        ("mockllm/other", "cy/scenario1"), ("mockllm/other", "cy/scenario1"),
+    ]  # fmt: skip
+    assert list(table[0]) == [
+        "id",
+        "model.name",
+        "status.has_pet",
+        "status.pet",
+        "status.hours",
+        "status.likes",
+    ]
+    rows = api.results(pets, where="'quiet' in likes or hours < 6", select=["id", "answer.hours"])
+    assert sorted((r["id"], r["answer.hours"]) for r in rows) == [
+        ("ann/scenario1", 10), ("ann/scenario1", 10), ("ann/scenario2", 10), ("ann/scenario2", 10),
+        ("cy/scenario1", 5), ("cy/scenario1", 5),
+    ]  # fmt: skip
+    result = evalrun("results", str(pets), "--where", "hours >")
+    assert result.code == 2 and result.err.startswith("--where: ") and "at column" in result.err
+
+
+def test_errored_interviews_are_counted_not_asked(evalrun, tmp_path: Path) -> None:
+    (tmp_path / "pets.survey.yaml").write_text(PETS, encoding="utf-8")
+    write_jsonl(tmp_path / "pets.responses.jsonl", PETS_RESPONSES)
+    result = evalrun(
+        "eval",
+        "pets.survey.yaml",
+        "-M",
+        "error_rate=0.3",
+        "--max-retries",
+        "0",
+        "--no-fail-on-error",
+    )
+    assert result.code == 0, result.output
+    rows = api.results(tmp_path / "logs")
+    errored = [r for r in rows if r["error"] is not None]
+    assert 0 < len(errored) < 12
+    assert all("simulated transient error" in r["error"] for r in errored)
+    assert len(api.results(tmp_path / "logs", where="error != null")) == len(errored)
+    result = evalrun("results", str(tmp_path / "logs"))
+    assert result.code == 0, result.output
+    assert result.out.startswith(f"pets: 12 interviews, {len(errored)} errored\n")
+    not_asked = sum(r["status.likes"] is None for r in rows)
+    assert f" 0 skipped, {not_asked} not asked\n" in result.out  # likes: never skipped

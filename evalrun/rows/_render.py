@@ -99,6 +99,8 @@ def _bars(rows: list[tuple[str, int, float]], width: int, indent: str) -> list[s
 def _question(question: QuestionInfo, answers: Answers, width: int, indent: str) -> list[str]:
     kind = question.summary
     lines: list[str] = []
+    if not answers.valid:
+        return lines  # the counts line says it all
     if kind in ("choice", "multi", "list"):
         rows = answers.options(question)
         if kind == "list":

@@ -219,6 +219,13 @@ def _text(value: Any) -> str:
     return "-" if value is None else str(value)
 
 
+def _order(value: Any) -> tuple[int, Any]:
+    """A sort key that puts numbers first, in numeric order, then text, then no value."""
+    if _is_number(value):
+        return (0, float(value))
+    return (1, str(value)) if value is not None else (2, "")
+
+
 def summarise(
     rows: Iterable[Mapping[str, Any]],
     *,
@@ -236,11 +243,13 @@ def summarise(
         (q, f"status.{q.name}", f"answer.{q.name}", {}) for q in questions
     ]
     per_scorer: dict[str, dict[str, Scores]] = {name: {} for name in scorers}
+    order: dict[str, tuple[tuple[int, Any], ...]] = {}
     for row in rows:
         key = group_key(row, by)
         group = summary.groups.get(key)
         if group is None:
             group = summary.groups[key] = Group()
+            order[key] = tuple(_order(row.get(column)) for column in by or ())
         group.rows += 1
         if row.get("error") is not None:
             group.errored += 1
@@ -261,6 +270,8 @@ def summarise(
                 scores.count += 1
             except ValueError:
                 scores.unreadable += 1
+    # groups in the order of their values (numbers as numbers), not of the log's records
+    summary.groups = {key: summary.groups[key] for key in sorted(order, key=order.__getitem__)}
     summary.questions = [(question, groups) for question, _, _, groups in per_question]
     summary.scorers = per_scorer
     return summary
