@@ -595,3 +595,83 @@ def test_errored_interviews_are_counted_not_asked(evalrun, tmp_path: Path) -> No
     assert result.out.startswith(f"pets: 12 interviews, {len(errored)} errored\n")
     not_asked = sum(r["status.likes"] is None for r in rows)
     assert f" 0 skipped, {not_asked} not asked\n" in result.out  # likes: never skipped
+
+
+TYPES = """
+kind: survey
+name: types
+questions:
+  - {name: agree, type: likert_five, text: "Pets are good."}
+  - {name: names, type: list, text: "Name some pets."}
+  - {name: order, type: rank, text: "Rank these.", options: [cat, dog, fish]}
+  - {name: best, type: top_k, text: "Pick two.", options: [cat, dog, fish], k: 2}
+  - {name: spend, type: budget, text: "Split 100.", options: [food, toys]}
+  - {name: grid, type: matrix, text: "Rate.", items: [cat, dog], options: [good, bad]}
+  - {name: facts, type: extract, text: "Facts.", fields: {age: integer, name: text, ok: boolean}}
+agents:
+  - traits: {age: 30}
+  - traits: {age: 60}
+scenarios: [{season: winter}]
+models: [mockllm/model]
+model_args: {responses: types.responses.jsonl}
+"""
+TYPES_RESPONSES = [
+    {"match": "(?s)age: 60.*Pets are good", "output": "ANSWER: Disagree"},
+    {"match": "Pets are good", "output": "ANSWER: Strongly agree"},
+    {"match": "Name some pets", "output": "ANSWER: Rex, Tom, Nemo"},
+    {"match": "(?s)age: 60.*Rank these", "output": "ANSWER: dog, cat, fish"},
+    {"match": "Rank these", "output": "ANSWER: cat, dog, fish"},
+    {"match": "Pick two", "output": "ANSWER: cat, dog"},
+    {"match": "(?s)age: 60.*Split 100", "output": 'ANSWER: {"food": 80, "toys": 20}'},
+    {"match": "Split 100", "output": 'ANSWER: {"food": 50, "toys": 50}'},
+    {"match": "Rate\\.", "output": 'ANSWER: {"cat": "good", "dog": "bad"}'},
+    {"match": "Facts\\.", "output": 'ANSWER: {"age": 3, "name": "Tom", "ok": true}'},
+]
+
+
+def test_summaries_of_every_kind_of_answer(evalrun, tmp_path: Path) -> None:
+    (tmp_path / "types.survey.yaml").write_text(TYPES, encoding="utf-8")
+    write_jsonl(tmp_path / "types.responses.jsonl", TYPES_RESPONSES)
+    result = evalrun("eval", "types.survey.yaml")
+    assert result.code == 0, result.output
+    result = evalrun("results", str(tmp_path / "logs"), "--select", "answer.*")
+    assert result.code == 0, result.output
+    assert result.out.split("\n\n")[1:] == [
+        "agree (likert_five): 2 valid, 0 invalid, 0 skipped\n"
+        "  Strongly disagree ········································ 0   0%\n"
+        "  Disagree          ████████████████████···················· 1  50%\n"
+        "  Neutral           ········································ 0   0%\n"
+        "  Agree             ········································ 0   0%\n"
+        "  Strongly agree    ████████████████████···················· 1  50%",
+        "names (list): 2 valid, 0 invalid, 0 skipped\n"
+        "  most named:\n"
+        "  Rex  ████████████████████████████████████████ 2 100%\n"
+        "  Tom  ████████████████████████████████████████ 2 100%\n"
+        "  Nemo ████████████████████████████████████████ 2 100%\n"
+        "  items: mean 3  median 3  std 0  min 3  max 3",
+        "order (rank): 2 valid, 0 invalid, 0 skipped\n"
+        "  ranked first:\n"
+        "  cat  ████████████████████···················· 1  50%\n"
+        "  dog  ████████████████████···················· 1  50%\n"
+        "  fish ········································ 0   0%\n"
+        "  mean place:  cat 1.5  dog 1.5  fish 3",
+        "best (top_k): 2 valid, 0 invalid, 0 skipped\n"
+        "  cat  ████████████████████████████████████████ 2 100%\n"
+        "  dog  ████████████████████████████████████████ 2 100%\n"
+        "  fish ········································ 0   0%",
+        "spend (budget): 2 valid, 0 invalid, 0 skipped\n"
+        "  food: mean 65  median 65  std 21.21  min 50  max 80\n"
+        "  toys: mean 35  median 35  std 21.21  min 20  max 50",
+        "grid (matrix): 2 valid, 0 invalid, 0 skipped\n  cat: good 2\n  dog: bad 2",
+        "facts (extract): 2 valid, 0 invalid, 0 skipped\n"
+        "  age: mean 3  median 3  std 0  min 3  max 3\n"
+        "  name: Tom 2\n"
+        "  ok: true 2\n",
+    ]
+    result = evalrun(
+        "results", str(tmp_path / "logs"), "--format", "csv", "--where", "agent.age == 60"
+    )
+    row = next(csv.DictReader(io.StringIO(result.out)))
+    assert row["answer.order"] == '["dog","cat","fish"]'
+    assert row["answer.spend"] == '{"food":80,"toys":20}'
+    assert row["answer.facts"] == '{"age":3,"name":"Tom","ok":true}'

@@ -105,7 +105,13 @@ def _question(question: QuestionInfo, answers: Answers, width: int, indent: str)
         rows = answers.options(question)
         if kind == "list":
             rows = rows[:5]
+            lines.append(f"{indent}most named:")
+        if question.type == "rank":
+            lines.append(f"{indent}ranked first:")
         lines += _bars(rows, width, indent)
+    if question.type == "rank" and answers.ranks:
+        places = [f"{item} {number(mean)}" for item, mean in answers.mean_ranks(question)]
+        lines += wrap(["mean place:", *places], width, indent)
     stats = answers.number_stats()
     if stats is not None and kind in ("choice", "number"):
         lines += _stats(stats, width, indent)
@@ -114,9 +120,7 @@ def _question(question: QuestionInfo, answers: Answers, width: int, indent: str)
     if kind == "mapping":
         for key, key_stats, common in answers.key_stats():
             if key_stats is not None:
-                lines += wrap(
-                    [f"{key}:", *(_stats(key_stats, 10**6, "")[0].split("  "))], width, indent
-                )
+                lines += _stats(key_stats, width, indent, f"{key}: ")
             else:
                 shown = ", ".join(f"{value} {count:,}" for value, count in common[:3])
                 lines.append(fit(f"{indent}{key}: {shown}", width))

@@ -53,6 +53,13 @@ class NumberStats:
         }
 
 
+def value_text(value: Any) -> str:
+    """A value as a summary shows it (`true`, not `True`, as in the exports)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return "-" if value is None else str(value)
+
+
 def _is_number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
@@ -66,8 +73,11 @@ class Answers:
     skipped: int = 0
     #: interviews that never reached the question (a failed model call ended them)
     missing: int = 0
-    #: answers per option (choice), or answers naming each option (multi, list items)
+    #: answers per option (choice), answers naming each option (multi, list items), or
+    #: answers ranking each option first (rank)
     counts: Counter[str] = field(default_factory=Counter)
+    #: each option's places in rank answers (1 is first)
+    ranks: dict[str, list[int]] = field(default_factory=dict)
     #: the numeric answers (numbers, linear scales), list lengths (list)
     numbers: list[float] = field(default_factory=list)
     #: a mapping answer's values, per key (budget, matrix, extract)
@@ -89,8 +99,14 @@ class Answers:
             self.counts[str(answer)] += 1
             if _is_number(answer):
                 self.numbers.append(float(answer))
+        elif question.type == "rank" and isinstance(answer, list):
+            if answer:
+                self.counts[str(answer[0])] += 1
+            for place, item in enumerate(answer, start=1):
+                self.ranks.setdefault(str(item), []).append(place)
         elif kind in ("multi", "list") and isinstance(answer, list):
-            self.counts.update(set(map(str, answer)))
+            for item in dict.fromkeys(map(str, answer)):
+                self.counts[item] += 1
             if kind == "list":
                 self.numbers.append(float(len(answer)))
         elif kind == "number" and _is_number(answer):
@@ -109,6 +125,13 @@ class Answers:
         total = self.valid or 1
         return [(name, self.counts[name], self.counts[name] / total) for name in known + others]
 
+    def mean_ranks(self, question: QuestionInfo) -> list[tuple[str, float]]:
+        """(option, its mean place) for rank answers, best first."""
+        means = {item: statistics.fmean(places) for item, places in self.ranks.items()}
+        known = [o for o in question.options or () if o in means]
+        ordered = known + [item for item in means if item not in set(known)]
+        return sorted(((item, means[item]) for item in ordered), key=lambda pair: pair[1])
+
     def number_stats(self) -> NumberStats | None:
         return NumberStats.of(self.numbers)
 
@@ -120,7 +143,7 @@ class Answers:
             if all(_is_number(v) for v in values):
                 out.append((key, NumberStats.of([float(v) for v in values]), []))
             else:
-                out.append((key, None, Counter(str(v) for v in values).most_common()))
+                out.append((key, None, Counter(map(value_text, values)).most_common()))
         return out
 
     def to_dict(self, question: QuestionInfo) -> dict[str, Any]:
@@ -131,7 +154,10 @@ class Answers:
             "missing": self.missing,
         }
         if question.summary in ("choice", "multi", "list"):
-            out["counts"] = {name: count for name, count, _ in self.options(question)}
+            counts = {name: count for name, count, _ in self.options(question)}
+            out["first" if question.type == "rank" else "counts"] = counts
+        if question.type == "rank":
+            out["mean_rank"] = dict(self.mean_ranks(question))
         stats = self.number_stats()
         if stats is not None and question.summary in ("choice", "number", "list"):
             out["numbers" if question.summary != "list" else "items"] = stats.to_dict()
