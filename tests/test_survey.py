@@ -259,3 +259,61 @@ def test_agents_and_scenarios_from_files_iterations_and_models(
     answers = interviews(only_log(tmp_path / "json"))
     assert answers[("ann/scenario1", 1)]["old"]["status"] == "skipped"
     assert answers[("bob/scenario1", 1)]["old"]["prompt"].startswith("In Oslo, at 61")
+
+
+def test_eval_retry_reruns_only_failed_and_unfinished_interviews(tmp_path: Path) -> None:
+    """A survey killed mid-run, with some interviews failed by model errors: eval-retry
+    runs exactly the failed and unfinished ones, and the final log has every interview
+    exactly once, the finished ones as they were."""
+    import os
+    import subprocess
+    import sys
+    import time
+
+    from conftest import run_forked
+    from evalrun.log import read_summary
+
+    agents = "".join(f"  - {{name: a{i}, traits: {{n: {i}}}}}\n" for i in range(40))
+    survey = colours(tmp_path, COLOURS.split("agents:")[0] + "agents:\n" + agents
+                     + "scenarios: [{season: winter}, {season: summer}]\nmodels: [mockllm/model]\n"
+                     + "model_args: {responses: responses.jsonl}\n")  # fmt: skip
+    logs = tmp_path / "logs"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("EVALRUN_")}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "evalrun", "eval", str(survey), "-M", "latency=0.02",
+         "-M", "error_rate=0.1", "--no-fail-on-error", "--max-samples", "4",
+         "--log-dir", str(logs), "--display", "plain"],
+        cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    deadline = time.monotonic() + 30
+    path = None
+    while time.monotonic() < deadline and path is None:
+        for candidate in logs_in(logs):
+            try:
+                if read_summary(candidate).samples_done >= 20:
+                    path = candidate
+            except Exception:
+                pass
+        time.sleep(0.05)
+    proc.kill()
+    proc.wait()
+    assert path is not None, "the survey did not get going"
+    first = raw_log(path)
+    finished = {(s["id"], s["epoch"]): s for s in first["samples"] if s["error"] is None}
+    failed = {(s["id"], s["epoch"]) for s in first["samples"] if s["error"] is not None}
+    assert first["status"] == "started" and failed and 0 < len(finished) < 80
+    retry = run_forked("eval-retry", str(path), "-M", "error_rate=0", "--log-dir", str(logs))
+    assert retry.code == 0, retry.output
+    final = raw_log(next(p for p in logs_in(logs) if p != path))
+    keys = [(s["id"], s["epoch"]) for s in final["samples"]]
+    assert len(keys) == len(set(keys)) == 80  # every interview exactly once
+    assert final["status"] == "success" and final["results"]["errored_samples"] == 0
+    assert final["results"]["reused_samples"] == len(finished)
+    after = {(s["id"], s["epoch"]): s for s in final["samples"]}
+    for key, sample in finished.items():
+        assert after[key] == sample  # reused as it was
+    rerun = [k for k in keys if k not in finished]
+    assert set(rerun) >= failed
+    for key in rerun:
+        assert after[key]["started_at"] >= final["header"]["started_at"]
+        assert after[key]["store"]["survey"]["answers"]["has_favourite"]["status"] == "valid"

@@ -102,6 +102,10 @@ class TaskState:
         self.messages.append(message)
         self._check_messages(len(self.messages))
 
+    def add_messages(self, messages: list[ChatMessage]) -> None:
+        self.messages.extend(messages)
+        self._check_messages(len(self.messages))
+
     async def generate(
         self, config: GenerateConfig | None = None, model: Model | None = None
     ) -> ModelOutput:

@@ -157,6 +157,7 @@ class Template:
 
     __slots__ = (
         "_guarded",
+        "_parts",
         "_streamed",
         "_template",
         "location",
@@ -198,6 +199,9 @@ class Template:
         self._guarded = next(tree.find_all(_CHECKED), None) is not None
         #: loops and macros can repeat output: it is measured as it is produced
         self._streamed = next(tree.find_all(_REPEATING), None) is not None
+        #: text and placeholders only (`Hello {{ name }}, {{ q.answer }}`): rendered by
+        #: joining, without jinja's per-render context (a few µs instead of ~15)
+        self._parts = _plain_parts(tree)
 
     def render(self, variables: Mapping[str, Any]) -> str:
         """The text; past `max_chars`, an `InputError` (the sample fails, not the run).
@@ -205,6 +209,12 @@ class Template:
         Most prompt templates only place values in text: they render as jinja renders,
         and their length is checked once (this runs for every sample).
         """
+        if self._parts is not None:
+            text = _join(self._parts, variables)
+            if text is not None:
+                if len(text) > self.max_chars:
+                    raise self._too_long()
+                return text  # (None: a value the join does not handle; jinja renders it)
         token = _BOUND.set(self.max_chars) if self._guarded else None
         try:
             if not self._streamed:
@@ -267,6 +277,54 @@ class Template:
             if key not in metadata:
                 return key
         return None
+
+
+#: a template's parts when it is only text and placeholders: text, or (name, key or None)
+_Parts = tuple[str | tuple[str, str | None], ...]
+#: values placed as `str(value)` renders them, exactly as jinja does
+_PLAIN = (str, int, float, bool, type(None))
+_DICT_ATTRIBUTES = frozenset(dir(dict))
+
+
+def _plain_parts(tree: nodes.Template) -> _Parts | None:
+    parts: list[str | tuple[str, str | None]] = []
+    for output in tree.body:
+        if not isinstance(output, nodes.Output):
+            return None
+        for node in output.nodes:
+            if isinstance(node, nodes.TemplateData):
+                parts.append(node.data)
+            elif isinstance(node, nodes.Name) and node.ctx == "load":
+                parts.append((node.name, None))
+            elif (
+                isinstance(node, nodes.Getattr)
+                and isinstance(node.node, nodes.Name)
+                and node.attr not in _DICT_ATTRIBUTES
+            ):
+                parts.append((node.node.name, node.attr))
+            else:
+                return None
+    return tuple(parts)
+
+
+def _join(parts: _Parts, variables: Mapping[str, Any]) -> str | None:
+    """The text of plain parts, or None when a value is missing or not plain data (jinja
+    then renders it, and reports what is wrong as it always does)."""
+    out = []
+    for part in parts:
+        if isinstance(part, str):
+            out.append(part)
+            continue
+        name, key = part
+        value = variables.get(name, _join)
+        if key is not None:
+            if type(value) is not dict:
+                return None
+            value = value.get(key, _join)
+        if type(value) not in _PLAIN:
+            return None
+        out.append(value if type(value) is str else str(value))
+    return "".join(out)
 
 
 def _reject_unsafe(tree: nodes.Template, location: Location | None) -> None:
