@@ -4,12 +4,18 @@ iterations, several models, the cache, `prompts`, and eval-retry of interviews."
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
+import time
 from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import logs_in, only_log, raw_log, write_jsonl
+from conftest import logs_in, only_log, raw_log, run_forked, write_jsonl
 from fake_openai import FakeOpenAI
+
+from evalrun.log import read_summary
 
 COLOURS = """
 kind: survey
@@ -185,32 +191,33 @@ def test_each_memory_mode_sends_exactly_the_earlier_turns(
     tmp_path: Path, evalrun: Any, memory: str, sent: dict[str, list[str]]
 ) -> None:
     """Against the local OpenAI-compatible server, which records every request and
-    echoes the last user message (a valid free-text answer)."""
+    echoes the last user message back (a valid free-text answer): each question's
+    request is the system prompt, then the user and assistant turns of exactly the
+    earlier questions its memory names, then its own prompt."""
     path = tmp_path / "memory.survey.yaml"
     path.write_text(MEMORY.replace("MEMORY", memory).lstrip("\n"))
     with FakeOpenAI() as server:
         result = evalrun("eval", str(path), "-m", "openai-compatible/fake",
-                         "--model-base-url", server.base_url, "--max-connections", "1")  # fmt: skip
+                         "--model-base-url", server.base_url)  # fmt: skip
         requests = list(server.stats.requests)
     assert result.code == 0, result.output
-    system = {"role": "system", "content": "Your traits:\n- persona: kind"}
-    user = {
-        "a": "First?\n\n",
-        "b": "Second?\n\n",
-        "c": "Third, after First?\n\n",  # (the echo of a's prompt is a's answer)
-    }
-    by_question = {m[-1]["content"].split("?")[0]: m for m in requests}
     assert len(requests) == 3
+    starts = {"a": "First?", "b": "Second?", "c": "Third, after "}
+    asked = {
+        q: next(r for r in requests if r[-1]["content"].startswith(s)) for q, s in starts.items()
+    }
+    prompt = {q: r[-1]["content"] for q, r in asked.items()}  # (and the echo: the answer)
+    piped = interviews(only_log(tmp_path / "logs"))[("agent1/scenario1", 1)]["a"]["answer"]
+    assert prompt["c"].startswith(f"Third, after {piped}?\n\n")
     for name, earlier in sent.items():
-        prompt = next(m for m in requests if m[-1]["content"].startswith(user[name][:5]))
-        expected = [system]
+        expected = [{"role": "system", "content": "Your traits:\n- persona: kind"}]
         for e in earlier:
             expected += [
-                {"role": "user", "content": next(p[-1]["content"] for p in requests if p[-1]["content"].startswith(user[e][:5]))},
-                {"role": "assistant", "content": next(p[-1]["content"] for p in requests if p[-1]["content"].startswith(user[e][:5]))},
-            ]  # fmt: skip
-        assert [dict(role=m["role"], content=m["content"]) for m in prompt[:-1]] == expected, name
-    assert by_question
+                {"role": "user", "content": prompt[e]},
+                {"role": "assistant", "content": prompt[e]},
+            ]
+        expected.append({"role": "user", "content": prompt[name]})
+        assert [{"role": m["role"], "content": m["content"]} for m in asked[name]] == expected, name
 
 
 def test_agents_and_scenarios_from_files_iterations_and_models(
@@ -265,14 +272,6 @@ def test_eval_retry_reruns_only_failed_and_unfinished_interviews(tmp_path: Path)
     """A survey killed mid-run, with some interviews failed by model errors: eval-retry
     runs exactly the failed and unfinished ones, and the final log has every interview
     exactly once, the finished ones as they were."""
-    import os
-    import subprocess
-    import sys
-    import time
-
-    from conftest import run_forked
-    from evalrun.log import read_summary
-
     agents = "".join(f"  - {{name: a{i}, traits: {{n: {i}}}}}\n" for i in range(40))
     survey = colours(tmp_path, COLOURS.split("agents:")[0] + "agents:\n" + agents
                      + "scenarios: [{season: winter}, {season: summer}]\nmodels: [mockllm/model]\n"

@@ -307,12 +307,6 @@ def test_prompts_shows_the_cache_key_a_run_uses(tmp_path: Path, evalrun: Any) ->
     assert all(r["settings"] == {"temperature": 0.3} for r in rows)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="evalrun/engine/_preview.py `_question_prompts` ignores the model's generation "
-    "defaults (`model_args: {config: ...}`, an alias's config), which a run merges into "
-    "every request: `prompts` shows other settings and a cache key no run uses",
-)
 def test_prompts_cache_key_with_the_models_generation_defaults(
     tmp_path: Path, evalrun: Any
 ) -> None:

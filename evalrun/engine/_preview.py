@@ -100,8 +100,11 @@ def first_prompts(unit: Unit, limit: int | None = None) -> list[Prompt]:
 def _question_prompts(unit: Unit, interviewer: Any, limit: int | None) -> list[Prompt]:
     from evalrun.model import ModelPool, ResponseCache
 
-    identity = ModelPool().get(unit.provider_model, unit.model_args).provider.cache_identity()
-    settings = unit.task.spec.config
+    model = ModelPool().get(unit.provider_model, unit.model_args)
+    identity = model.provider.cache_identity()
+    settings = unit.task.spec.config  # with the model's defaults under it, as a call merges them
+    if model.defaults is not None:
+        settings = model.defaults.merged(settings)
     out = []
     for sample in unit.samples[:limit] if limit else unit.samples:
         for question, messages in interviewer.preview(sample):

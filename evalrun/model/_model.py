@@ -45,7 +45,8 @@ class Model:
         self.timeout = timeout
         self._backoff = provider.retry_backoff if backoff is None else backoff
         self._cache = cache
-        self._defaults = defaults
+        #: generation settings from the model's own arguments (`config:`), under each call's
+        self.defaults = defaults
 
     async def generate(
         self,
@@ -57,8 +58,8 @@ class Model:
         """`salt` (see `ModelRequest.salt`) keeps askers' cached answers apart."""
         scope = current_scope()
         config = config or _NO_SETTINGS
-        if self._defaults is not None:
-            config = self._defaults.merged(config)
+        if self.defaults is not None:
+            config = self.defaults.merged(config)
         request = ModelRequest(messages, config, scope.epoch, scope.attempt, 0, self.timeout, salt)
         key = None
         if self._cache is not None:

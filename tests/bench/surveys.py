@@ -76,10 +76,8 @@ def main(sizes: list[int]) -> None:
             work = Path(folder) / str(size)
             survey = make_survey(work, size)
             logs = work / "logs"
-            measured = measure(
-                evalrun("eval", str(survey), "--display", "none",
-                        "--max-samples", "100", "--log-dir", str(logs))  # fmt: skip
-            )
+            options = ["--display", "none", "--max-samples", "100", "--log-dir", str(logs)]
+            measured = measure(evalrun("eval", str(survey), *options))
             assert measured.code == 0, measured.stderr
             seconds = engine_seconds(logs)
             print(f"  {size:>7,} interviews: {size / seconds:8,.0f} interviews/s in the engine "
