@@ -7,9 +7,9 @@ and their arguments are checked against the registry when the task is built
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import BeforeValidator, Field, field_validator, model_validator
 
 from evalrun.config import parse_fail_on_error
 from evalrun.model import GenerateConfig
@@ -19,6 +19,16 @@ from evalrun.strict import StrictModel
 Component = str | dict[str, Any]
 
 SAMPLE_VARIABLES = frozenset({"input", "target", "choices", "id", "metadata"})
+
+
+def _one_or_many(value: Any) -> Any:
+    return [value] if isinstance(value, str) else value
+
+
+#: a list that YAML may write as one string (`tags: smoke`)
+Names = Annotated[list[str], BeforeValidator(_one_or_many)]
+#: `fail_on_error`: true, false, a share (0.1) or a count (5)
+FailOnError = Annotated[bool | float, BeforeValidator(parse_fail_on_error)]
 
 
 def _component(value: Any) -> Any:
@@ -97,7 +107,7 @@ class TaskSpec(StrictModel):
     name: str | None = None
     description: str | None = None
     version: int | str = 1
-    tags: list[str] = Field(default_factory=list)
+    tags: Names = Field(default_factory=list)
     args: dict[str, Any] = Field(default_factory=dict)
     dataset: DatasetSpec
     solver: list[Component] = Field(default_factory=lambda: list[Component]([{"generate": {}}]))
@@ -106,12 +116,12 @@ class TaskSpec(StrictModel):
     epochs: EpochsSpec = Field(default_factory=EpochsSpec)
     model: str | None = None
     #: several default models (a survey's `models:`); `model` is the usual single one
-    models: list[str] = Field(default_factory=list)
+    models: Names = Field(default_factory=list)
     model_args: dict[str, Any] = Field(default_factory=dict)
     config: GenerateConfig = Field(default_factory=GenerateConfig)
     limits: LimitsSpec = Field(default_factory=LimitsSpec)
     thresholds: dict[str, float] = Field(default_factory=dict)
-    fail_on_error: bool | float = True
+    fail_on_error: FailOnError = True
     metadata: dict[str, Any] = Field(default_factory=dict)
 
     @field_validator("solver", "scorer", mode="before")
@@ -139,16 +149,6 @@ class TaskSpec(StrictModel):
         if not isinstance(value, dict):
             raise ValueError("epochs must be a count (`epochs: 3`) or `{count: 3, reducer: mean}`")
         return value
-
-    @field_validator("tags", mode="before")
-    @classmethod
-    def _tags(cls, value: Any) -> Any:
-        return [value] if isinstance(value, str) else value
-
-    @field_validator("fail_on_error", mode="before")
-    @classmethod
-    def _fail_on_error(cls, value: Any) -> Any:
-        return parse_fail_on_error(value)
 
     @field_validator("args")
     @classmethod

@@ -11,10 +11,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from evalrun.config import parse_fail_on_error
 from evalrun.model import GenerateConfig
 from evalrun.registry import check_label
-from evalrun.spec._task import LimitsSpec
+from evalrun.spec._task import FailOnError, LimitsSpec, Names
 from evalrun.strict import StrictModel
 
 MemoryMode = Literal["none", "full", "last"]
@@ -76,7 +75,7 @@ class SurveySpec(StrictModel):
     name: str | None = None
     description: str | None = None
     version: int | str = 1
-    tags: list[str] = Field(default_factory=list)
+    tags: Names = Field(default_factory=list)
     metadata: dict[str, Any] = Field(default_factory=dict)
     questions: list[dict[str, Any]] = Field(min_length=1)
     rules: list[dict[str, Any]] = Field(default_factory=list)
@@ -84,24 +83,14 @@ class SurveySpec(StrictModel):
     agents: list[AgentSpec] | FileSpec | None = None
     agent_instruction: str | None = None
     scenarios: list[dict[str, Any]] | FileSpec | None = None
-    models: list[str] = Field(default_factory=list)
+    models: Names = Field(default_factory=list)
     model_args: dict[str, Any] = Field(default_factory=dict)
     config: GenerateConfig = Field(default_factory=GenerateConfig)
     limits: LimitsSpec = Field(default_factory=LimitsSpec)
     iterations: int = Field(default=1, ge=1)
     answer_retries: int = Field(default=2, ge=0, le=20)
     thresholds: dict[str, float] = Field(default_factory=dict)
-    fail_on_error: bool | float = True
-
-    @field_validator("models", "tags", mode="before")
-    @classmethod
-    def _one_or_many(cls, value: Any) -> Any:
-        return [value] if isinstance(value, str) else value
-
-    @field_validator("fail_on_error", mode="before")
-    @classmethod
-    def _fail_on_error(cls, value: Any) -> Any:
-        return parse_fail_on_error(value)
+    fail_on_error: FailOnError = True
 
     @field_validator("questions", mode="before")
     @classmethod
