@@ -420,14 +420,7 @@ class Budget(_Question):
     def read(self, segment: str) -> tuple[Any, str | None]:
         found, _typed, rest = pairs(segment)
         amounts: dict[str, Number] = {}
-        for name, raw in found:
-            option = self._lookup.get(key(name))
-            if option is None:
-                raise InvalidAnswer(
-                    f"`{show(name)}` is not one of the options ({listing(self.options or [])})"
-                )
-            if option in amounts:
-                raise InvalidAnswer(f"`{option}` is given twice")
+        for option, raw in _named(found, self._lookup, "options").items():
             amount = json_number(raw)
             if amount is None:
                 raise InvalidAnswer(f"the amount for `{option}` (`{show(raw)}`) is not a number")
@@ -474,14 +467,7 @@ class Matrix(_Question):
     def read(self, segment: str) -> tuple[Any, str | None]:
         found, _typed, rest = pairs(segment)
         chosen: dict[str, str] = {}
-        for name, raw in found:
-            item = self._items.get(key(name))
-            if item is None:
-                raise InvalidAnswer(
-                    f"`{show(name)}` is not one of the items ({listing(self.items)})"
-                )
-            if item in chosen:
-                raise InvalidAnswer(f"`{item}` is given twice")
+        for item, raw in _named(found, self._items, "items").items():
             if isinstance(raw, int | float) and not isinstance(raw, bool):
                 raw = format_number(raw)  # options `1` to `5`, answered as JSON numbers
             option = self._lookup.get(key(raw)) if isinstance(raw, str) else None
@@ -525,14 +511,7 @@ class Extract(_Question):
     def read(self, segment: str) -> tuple[Any, str | None]:
         found, typed, rest = pairs(segment)
         values: dict[str, Any] = {}
-        for name, raw in found:
-            field = self._fields.get(key(name))
-            if field is None:
-                raise InvalidAnswer(
-                    f"unknown field `{show(name)}` (expected: {listing(list(self.fields))})"
-                )
-            if field in values:
-                raise InvalidAnswer(f"field `{field}` is given twice")
+        for field, raw in _named(found, self._fields, "fields").items():
             values[field] = _typed_value(field, self.fields[field], raw, typed)
         missing = [f for f in self.fields if f not in values]
         if missing:
@@ -541,6 +520,23 @@ class Extract(_Question):
 
     def to_text(self, answer: Any) -> str:
         return "; ".join(f"{k}: {_field_text(v)}" for k, v in answer.items())
+
+
+def _named(found: list[tuple[str, Any]], names: dict[str, str], what: str) -> dict[str, Any]:
+    """The (name, value) pairs of a mapping answer by the names they match (case and
+    spacing aside; `names` maps `key(name)` to the name as written), in the order given.
+    A name that matches none, or one given twice, makes the answer invalid."""
+    out: dict[str, Any] = {}
+    for name, raw in found:
+        known = names.get(key(name))
+        if known is None:
+            raise InvalidAnswer(
+                f"`{show(name)}` is not one of the {what} ({listing(list(names.values()))})"
+            )
+        if known in out:
+            raise InvalidAnswer(f"`{known}` is given twice")
+        out[known] = raw
+    return out
 
 
 def _field_text(value: Any) -> str:
