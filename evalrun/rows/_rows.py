@@ -138,6 +138,7 @@ def expand_logs(paths: Iterable[Path | str]) -> list[Path]:
             raise InputError("log file not found", Location(path))
         else:
             found.append(path)
+    found = list(dict.fromkeys(p.resolve() for p in found))  # a log named twice is read once
     if not found:
         raise InputError("no logs found", Location(Path(next(iter(paths), "."))))
     return found

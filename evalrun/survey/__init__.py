@@ -20,13 +20,13 @@ def load_survey(path: str | Path) -> Survey:
     from dataclasses import replace
 
     from evalrun.config import RunConfig
-    from evalrun.errors import InputError
+    from evalrun.errors import InputError, Location
     from evalrun.spec import build_source, read_task_file
 
     sources = read_task_file(Path(path))
     source = sources[0]
     if source.spec.dataset.interviews is None:
-        raise InputError("not a survey file (it has no `kind: survey`)", None)
+        raise InputError("not a survey file (it has no `kind: survey`)", Location(path))
     task = build_source(source, RunConfig())
     step = task.steps[0]
     plan = step.__self__.plan  # type: ignore[attr-defined]
