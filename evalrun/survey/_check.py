@@ -60,6 +60,10 @@ class QuestionPlan:
 
 @dataclass
 class Plan:
+    """A checked survey: its questions in order, cut into batches asked one after the
+    other (the questions of a batch concurrently), and the survey as `survey flow` and
+    `results` read it."""
+
     questions: list[QuestionPlan]
     batches: list[list[QuestionPlan]]
     survey: Survey
@@ -72,6 +76,7 @@ def plan_survey(
     memory: MemorySpec,
     answer_retries: int,
 ) -> Plan:
+    """Check everything about a survey's questions, rules and memory, and plan it."""
     names = _check_names(ctx, questions)
     plans = [_question(ctx, i, spec, names, answer_retries) for i, spec in enumerate(questions)]
     by_name = {p.name: p for p in plans}
@@ -80,16 +85,16 @@ def plan_survey(
     _require_values(ctx, plans, built_rules)
     for plan in plans:
         plan.waits_for |= set(plan.pipes) | set(plan.memory)
-    for rule, reads in built_rules:
+    for rule in built_rules:
         target = by_name[rule.question]
         if rule.kind == "skip":
             target.skip_if.append(rule.condition)
-            target.waits_for |= set(reads)
+            target.waits_for |= set(rule.reads)
             continue
         to = by_name[rule.to].index if rule.to else len(plans)
         target.then.append((rule.kind, rule.condition, rule.to or "", to))
         for later in plans[target.index + 1 : to if rule.kind == "jump" else len(plans)]:
-            later.waits_for |= {target.name, *reads}
+            later.waits_for |= {target.name, *rule.reads}
     survey = Survey(
         "",
         tuple(
@@ -104,7 +109,7 @@ def plan_survey(
             )
             for p in plans
         ),
-        tuple(rule for rule, _ in built_rules),
+        tuple(built_rules),
     )
     return Plan(plans, _batches(plans), survey)
 
@@ -271,9 +276,7 @@ def _apply_memory(
             plan.memory = tuple(dict.fromkeys(earlier))
 
 
-def _rule(
-    ctx: BuildContext, i: int, spec: RuleSpec, by_name: dict[str, QuestionPlan]
-) -> tuple[Rule, tuple[str, ...]]:
+def _rule(ctx: BuildContext, i: int, spec: RuleSpec, by_name: dict[str, QuestionPlan]) -> Rule:
     where = ("rules", i)
 
     def known(name: str, *key: str) -> QuestionPlan:
@@ -327,8 +330,13 @@ def _rule(
                       f"a cycle: the rule reads `{root}` to decide about `{target.name}`, and "
                       f"`{root}` is not answered {when} (a rule reads only earlier answers)")  # fmt: skip
         reads.append(root)
-    rule = Rule(kind, target.name, to.name if to else None, condition, tuple(dict.fromkeys(reads)))  # type: ignore[arg-type]
-    return rule, rule.reads
+    return Rule(
+        kind,  # type: ignore[arg-type]
+        target.name,
+        to.name if to else None,
+        condition,
+        tuple(dict.fromkeys(reads)),
+    )
 
 
 def _expression(ctx: BuildContext, text: str, where: tuple[str | int, ...]) -> Expression:
@@ -363,9 +371,7 @@ def _shift(location: Location, text: str, offset: int) -> Location:
     return Location(location.path, location.line, col + (1 if quoted else 0) + offset)
 
 
-def _require_values(
-    ctx: BuildContext, plans: list[QuestionPlan], rules: list[tuple[Rule, tuple[str, ...]]]
-) -> None:
+def _require_values(ctx: BuildContext, plans: list[QuestionPlan], rules: list[Rule]) -> None:
     """Every scenario value and agent trait that a placeholder or a rule reads exists in
     every interview (checked when the interviews are planned, before any model call)."""
     questions = {p.name for p in plans}
@@ -385,7 +391,7 @@ def _require_values(
                 earlier = tuple(p.name for p in plans[: plan.index])
                 check = _has_values(wanted, f"question `{plan.name}`", earlier)
                 ctx.requirements.append(Requirement(check, template.location))
-    for i, (rule, _) in enumerate(rules):
+    for i, rule in enumerate(rules):
         wanted = [
             (r.path[0], r.path[1])
             for r in rule.condition.references

@@ -17,7 +17,6 @@ import asyncio
 from collections.abc import Coroutine
 from typing import Any
 
-from evalrun.expr import Expression
 from evalrun.model import ChatMessage
 from evalrun.registry import BuildContext, register
 from evalrun.scorer import Score
@@ -55,7 +54,18 @@ _NOT_ANSWERED = _piped(NO_ANSWER_TEXT, "")
 _UNSET: Any = object()
 
 
+def _reading(
+    agent: dict[str, Any], scenario: dict[str, Any]
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """What rules read as `agent` (its traits and name), and what templates read: scenario
+    values by name, `scenario`, `agent` (questions are added as they are answered)."""
+    person = {**(agent.get("traits") or {}), "name": agent.get("name")}
+    return person, {**scenario, "scenario": scenario, "agent": person}
+
+
 class _Interviewer:
+    """The built step: the plan, and the agents' system prompts."""
+
     def __init__(self, plan: Plan, agent_instruction: str | None) -> None:
         self.plan = plan
         self.instruction = agent_instruction
@@ -79,8 +89,7 @@ class _Interviewer:
         meta = sample.metadata
         agent, scenario = meta["agent"], meta["scenario"]
         system = self.system_prompt(agent)
-        person = {**(agent.get("traits") or {}), "name": agent.get("name")}
-        variables: dict[str, Any] = {**scenario, "scenario": scenario, "agent": person}
+        variables = _reading(agent, scenario)[1]
         out: list[tuple[str, list[ChatMessage]]] = []
         users: dict[str, str] = {}
         for question in self.plan.questions:
@@ -151,11 +160,9 @@ class _Interview:
         self.state = state
         self.system = system
         self.salt = str(state.sample.id)  # two agents never share a cached answer
-        person = {**(agent.get("traits") or {}), "name": agent.get("name")}
+        person, self.variables = _reading(agent, scenario)
         #: what rules read: answers by question name, `scenario.x`, `agent.x`
         self.env: dict[str, Any] = {"scenario": scenario, "agent": person}
-        #: what templates read: scenario values by name, `scenario`, `agent`, questions
-        self.variables: dict[str, Any] = {**scenario, "scenario": scenario, "agent": person}
         self.answers: dict[str, dict[str, Any]] = {}
         self.turns: dict[str, tuple[str, str]] = {}
         self.stopped: str | None = None
@@ -261,4 +268,4 @@ def answered() -> Any:
     return score
 
 
-__all__ = ["Expression", "interview"]
+__all__ = ["answered", "interview"]
