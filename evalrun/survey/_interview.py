@@ -4,8 +4,9 @@ It is an ordinary solver step (registered like `generate`), so an interview runs
 engine every task runs on: limits, retries, the response cache, the log and eval-retry
 come for free. Building the step checks the whole survey (`_check.py`) and plans it:
 questions are grouped into batches of questions that depend on nothing else in their
-batch (no piping, memory or rule between them), asked concurrently; batches run in
-order. Rules are evaluated between batches, when every answer they read is known.
+batch (no piping, memory or rule between them), asked concurrently (when the model's
+calls take long enough for that to pay); batches run in order. Rules are evaluated
+between batches, when every answer they read is known.
 
 What it records in `state.store["survey"]` (`answers`, `order`) is documented in
 docs/survey-format.md; `evalrun results` reads it.
@@ -28,6 +29,10 @@ from evalrun.survey._spec import QuestionSpec, RuleSpec
 RETRY_PROMPT = "That answer is not valid: {reason}. Please answer again, in the format asked."
 #: what a piped answer reads as when its question was skipped or answered invalidly
 NO_ANSWER_TEXT = "no answer"
+#: the questions of a batch are asked concurrently when model calls take this long (in
+#: seconds, on average): below it, calls that return at once (a cache, a local mock) gain
+#: nothing from overlapping, and other interviews keep the model busy meanwhile
+OVERLAP_LATENCY = 0.002
 
 
 @register("solver", "interview")
@@ -72,6 +77,8 @@ class _Interviewer:
         self.order = [q.name for q in plan.questions]
         #: each agent's system message, by name (unique within a survey)
         self._systems: dict[str, Any] = {}
+        #: a moving average of the model's call time, in seconds (see `run`)
+        self.latency = 1.0
 
     def system_prompt(self, agent: dict[str, Any]) -> str | None:
         traits = agent.get("traits") or {}
@@ -118,10 +125,11 @@ class _Interviewer:
         state.store["survey"] = {"answers": answers, "order": self.order}
         for batch in self.plan.batches:
             asked = [q for q in batch if interview.admit(q)]
-            if len(asked) == 1:
-                await interview.ask(asked[0])
-            elif asked:
+            if len(asked) > 1 and self.latency >= OVERLAP_LATENCY:
                 await _together([interview.ask(q) for q in asked])
+            else:  # one question; or calls too quick to gain from overlapping them
+                for question in asked:
+                    await interview.ask(question)
             for question in asked:
                 interview.after(question)
         state.answer = None
@@ -216,12 +224,13 @@ class _Interview:
         reason = None
         reply = ""
         attempts = 0
-        model, config, salt = state.model, state.config, self.salt
+        model, config, salt, owner = state.model, state.config, self.salt, self.owner
         while True:
             attempts += 1
             output = await model.generate(messages, config, salt=salt)
             state.charge(output)
             state.output = output
+            owner.latency += (output.time - owner.latency) * 0.1
             usage = output.usage
             tokens += usage.input_tokens + usage.output_tokens
             cost += usage.cost

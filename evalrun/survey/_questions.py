@@ -87,16 +87,24 @@ class QuestionType(Protocol):
         ...
 
 
+#: replies `parse` remembers: how long, how many per question, and answers of which types
+_REMEMBERED_LENGTH = 100
+_REMEMBERED = 1024
+_IMMUTABLE = (str, int, float, bool)
+
+
 class _Question:
     """The shared reading: split off the comment, read the answer, and, when the whole text
     is not an answer, read its first line alone (the lines after it are the comment)."""
 
-    __slots__ = ("instructions", "options", "summary", "type")
+    __slots__ = ("_seen", "instructions", "options", "summary", "type")
 
     def __init__(
         self, type: str, instructions: str, summary: str, options: list[str] | None
     ) -> None:
         self.type = type
+        #: short replies already read, and what they read as (see `parse`)
+        self._seen: dict[str, Parsed] = {}
         self.instructions = instructions
         self.summary = summary
         self.options = options
@@ -105,9 +113,23 @@ class _Question:
         return f"<question type {self.type}>"
 
     def parse(self, text: str) -> Parsed:
+        """Read a reply (an `InvalidAnswer` when it is not a valid answer).
+
+        Reading is a pure function of the text, and respondents repeat short replies
+        (`Yes`, `ANSWER: 4`) across thousands of interviews: a short reply that read as
+        an immutable answer is remembered (a bounded table per question), which makes
+        reading it again a dictionary lookup."""
+        seen = self._seen.get(text)
+        if seen is not None:
+            return seen
         segment, comment = split(text)
         answer, extra = self.read(segment)
-        return Parsed(answer, comment if comment is not None else extra)
+        parsed = Parsed(answer, comment if comment is not None else extra)
+        if len(text) <= _REMEMBERED_LENGTH and type(answer) in _IMMUTABLE:
+            if len(self._seen) >= _REMEMBERED:
+                self._seen.clear()
+            self._seen[text] = parsed
+        return parsed
 
     def read(self, segment: str) -> tuple[Any, str | None]:
         try:
