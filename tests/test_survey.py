@@ -316,3 +316,20 @@ def test_eval_retry_reruns_only_failed_and_unfinished_interviews(tmp_path: Path)
     for key in rerun:
         assert after[key]["started_at"] >= final["header"]["started_at"]
         assert after[key]["store"]["survey"]["answers"]["has_favourite"]["status"] == "valid"
+
+
+def test_a_questions_own_instructions_replace_its_types(tmp_path: Path, evalrun: Any) -> None:
+    text = COLOURS.replace(
+        "    options: [red, green, blue, other]\n",
+        "    options: [red, green, blue, other]\n"
+        '    instructions: "One word for {{ season }}, after {{ has_favourite.answer }}: ANSWER: <colour>"\n',
+    )
+    result = evalrun("eval", str(colours(tmp_path, text)), "--sample-id", "artist/scenario1")
+    assert result.code == 0, result.output
+    answers = interviews(only_log(tmp_path / "logs"))[("artist/scenario1", 1)]
+    assert answers["favourite"]["prompt"] == (
+        "Which colour do you like most in winter?\n\nOne word for winter, after Yes: ANSWER: <colour>"
+    )
+    assert answers["favourite"]["answer"] == "blue"
+    # the type's own instructions otherwise
+    assert answers["has_favourite"]["prompt"].endswith("COMMENT: <comment>")
