@@ -234,6 +234,8 @@ def lookup(kind: Kind, name: str) -> Entry:
     """The entry registered under `name`; an `InputError` with a suggestion otherwise."""
     _load_builtins()
     entry = _ENTRIES[kind].get(name)
+    if entry is None and _load_surveys():
+        entry = _ENTRIES[kind].get(name)
     if entry is not None:
         return entry
     for pattern, resolve in _PATTERNS[kind]:
@@ -246,6 +248,7 @@ def lookup(kind: Kind, name: str) -> Entry:
 
 def names(kind: Kind) -> list[str]:
     _load_builtins()
+    _load_surveys()
     return sorted(_ENTRIES[kind]) + [p.pattern.replace(r"(\d+)", "<k>") for p, _ in _PATTERNS[kind]]
 
 
@@ -270,8 +273,23 @@ def _load_builtins() -> None:
     if not _BUILTINS_LOADED:
         _BUILTINS_LOADED = True
         import evalrun.scorer
-        import evalrun.solver
-        import evalrun.survey._interview  # noqa: F401  (and the question types)
+        import evalrun.solver  # noqa: F401
+
+
+_SURVEYS_LOADED = False
+
+
+def _load_surveys() -> bool:
+    """Register the survey components (the `interview` step, the `answered` scorer, the
+    question types) on the first name the built-ins lack: building them costs ~0.2 s of
+    pydantic models that a task never needs. True when this call loaded them."""
+    global _SURVEYS_LOADED
+    if _SURVEYS_LOADED:
+        return False
+    _SURVEYS_LOADED = True
+    import evalrun.survey._interview  # noqa: F401  (and the question types)
+
+    return True
 
 
 def _signature_model(
