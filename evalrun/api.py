@@ -20,6 +20,7 @@ from pydantic import ValidationError
 from evalrun.config import RunConfig, normalize_options
 from evalrun.dataset import Sample, select
 from evalrun.engine import EvalResult, NullReporter, Reporter, RunControl, Unit, plan, run_units
+from evalrun.engine._results import thresholds_of
 from evalrun.errors import ArgumentError, InputError, Location, unwrap
 from evalrun.log import (
     LogSummary,
@@ -40,6 +41,7 @@ from evalrun.spec import (
     resolve,
 )
 from evalrun.spec._models import load_aliases, models_file_path
+from evalrun.strict import suggest
 
 #: files, folders or globs naming task files
 TaskPaths = str | Path | Sequence[str | Path]
@@ -94,6 +96,19 @@ def plan_eval(tasks: TaskPaths, config: RunConfig | None = None) -> builtins.lis
     return units
 
 
+def check_fail_under(units: builtins.list[Unit]) -> None:
+    """Each `--fail-under` metric is a metric of some task that runs (`accuracy`, or
+    `scorer.metric`): a typo must not pass a gate by checking nothing."""
+    for unit in units:
+        for key in unit.config.fail_under:
+            if not any(key in thresholds_of(u.task, {key: 0.0}) for u in units):
+                known = sorted({m for u in units for s in u.task.scorers for m, _ in s.metrics})
+                raise InputError(
+                    f"--fail-under: `{key}` is not a metric of any task here"
+                    f"{suggest(key, set(known))} (metrics: {', '.join(known) or 'none'})"
+                )
+
+
 def _models(units: builtins.list[Unit], pool: ModelPool, *, ready: bool = True) -> ModelPool:
     """Make every model of `units` once, in `pool`, before anything runs; with `ready`,
     check each can be called (its API key is set): a `SetupError` otherwise."""
@@ -144,6 +159,7 @@ def eval(
     run = make_config(config, **options)
     aliases = _aliases(run)
     units = plan(load_tasks(tasks, run), run, aliases)
+    check_fail_under(units)
     pool = _models(units, _pool(run, aliases))
     if run.dry_run:
         return [
@@ -183,6 +199,7 @@ def eval_retry(
         results.append(None)
     if not units:
         return [r for r in results if r is not None]
+    check_fail_under(units)
     # one set: the first log's options (with the overrides) for what the units share
     shared = units[0].config
     pool = _models(units, _pool(shared, _aliases(shared)))

@@ -61,6 +61,8 @@ class RunConfig(StrictModel):
     tags: list[str] = Field(default_factory=list)
     metadata: dict[str, Any] = Field(default_factory=dict)
     job: str | None = None
+    #: thresholds from the command line (`--fail-under accuracy=0.8`), over the task's own
+    fail_under: dict[str, float] = Field(default_factory=dict)
     display: Display | None = None
     #: seconds between the progress lines of `--display plain`
     heartbeat: float = Field(default=5.0, gt=0)
@@ -125,7 +127,12 @@ class RunConfig(StrictModel):
 
 
 #: options holding `key: value` mappings, and the flag that gives them as `key=value`
-_MAPPINGS = {"model_args": "-M", "task_args": "-T", "metadata": "--metadata"}
+_MAPPINGS = {
+    "model_args": "-M",
+    "task_args": "-T",
+    "metadata": "--metadata",
+    "fail_under": "--fail-under",
+}
 #: options holding lists, which text gives comma separated
 _LISTS = {"model", "epochs_reducer", "sample_id", "tags", "stop_seqs"}
 

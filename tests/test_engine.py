@@ -50,7 +50,9 @@ def test_two_tasks_two_models_max_tasks_2(evalrun, tmp_path: Path) -> None:
         "-m", "mockllm/model", "-m", "mockllm/echo", "--max-tasks", "2", "-M", "latency=0.02",
         "-M", f"responses={TASKS / 'data' / 'arithmetic.responses.jsonl'}",
     )  # fmt: skip
-    assert result.code == 0, result.output
+    # exit 1: arithmetic x echo scores 0.0, below the task's threshold (all four complete)
+    assert result.code == 1, result.output
+    assert "arithmetic x mockllm/echo: threshold accuracy 0 < 0.7" in result.err
     logs = {
         (log["header"]["task"], log["header"]["model"]): log
         for log in map(raw_log, logs_in(tmp_path / "logs"))

@@ -61,7 +61,8 @@ def test_named_python_scorer_in_results_metrics_and_thresholds(
         """,
     )
     result = evalrun("eval", str(task), "-m", "mockllm/echo")
-    assert result.code == 0, result.output
+    assert result.code == 1, result.output  # size.mean 4.5 misses its threshold of 5
+    assert "t x mockllm/echo: threshold size.mean 4.5 < 5" in result.err
     log = only_log(user_code / "logs")
     assert [s["scorer"] for s in log["results"]["scores"]] == ["exact", "concise", "python", "size"]
     # echo answers "HI?" and "HELLO?": the named step ran with its args
@@ -76,6 +77,7 @@ def test_named_python_scorer_in_results_metrics_and_thresholds(
         "threshold": 0.5,
         "value": 0.5,
         "passed": True,
+        "status": "pass",
     }
     assert checks["size.mean"]["passed"] is False
     sample = next(s for s in log["samples"] if s["id"] == "a")

@@ -338,7 +338,8 @@ def test_task_rows_summary_and_groups(evalrun, tmp_path: Path) -> None:
             r["metadata.topic"] == topic for r in rows
         )
         assert f" {share:.3f} " in result.out
-    assert evalrun("eval", task, "-m", "mockllm/other").code == 0
+    # (exit 1: mockllm/other scores 0, below the task's threshold; the log is complete)
+    assert evalrun("eval", task, "-m", "mockllm/other").code == 1
     result = evalrun("results", str(tmp_path / "logs"))
     assert result.code == 0, result.output
     assert "by model\n  mockllm/model: 40\n  mockllm/other: 20\n" in result.out

@@ -482,10 +482,11 @@ def test_thresholds_recorded(evalrun, write, tmp_path: Path) -> None:
         "dataset: {path: d.jsonl}\nscorer: [exact]\nthresholds: {accuracy: 0.5, exact.stderr: 0.9}\n",
     )
     result = evalrun("eval", str(task), "-m", "mockllm/echo")
-    assert result.code == 0
+    assert result.code == 1  # a threshold missed: the CI gate fails
     checks = {c["metric"]: c for c in only_log(tmp_path / "logs")["results"]["thresholds"]}
     assert checks["accuracy"]["passed"] is True and checks["accuracy"]["value"] == 0.5
     assert checks["exact.stderr"]["passed"] is False
+    assert (checks["accuracy"]["status"], checks["exact.stderr"]["status"]) == ("pass", "fail")
     assert "threshold t x mockllm/echo: exact.stderr 0.500 >= 0.9: below threshold" in result.out
 
 

@@ -56,6 +56,7 @@ def eval_command(
     tags: o.Tags = None,
     metadata: o.Metadata = None,
     job: o.Job = None,
+    fail_under: o.FailUnder = None,
     display: o.Display = None,
     heartbeat: o.Heartbeat = None,
     dry_run: o.DryRun = None,
@@ -113,6 +114,7 @@ def eval_retry_command(
     cache_expiry: o.CacheExpiry = None,
     log_dir: o.RetryLogDir = None,
     log_format: o.LogFormat = None,
+    fail_under: o.FailUnder = None,
     display: o.Display = None,
     heartbeat: o.Heartbeat = None,
 ) -> None:
@@ -150,7 +152,11 @@ def _finish(results: list[EvalResult]) -> None:
     if unfinished:
         command = shlex.join(["evalrun", "eval-retry", *map(str, unfinished)])
         print(f"To finish this run: {command}", file=sys.stderr)
-    raise typer.Exit(EXIT_OK if not unfinished else EXIT_FAILED)
+    failed = [r for r in results if r.failure is not None]
+    for result in failed:
+        if result.ok:  # (the others' errors are printed above)
+            print(f"{result.task} x {result.model}: {result.failure}", file=sys.stderr)
+    raise typer.Exit(EXIT_FAILED if failed else EXIT_OK)
 
 
 def _reporter(display: str | None, heartbeat: float | None) -> Any:

@@ -214,6 +214,14 @@ Metadata = Annotated[
     Opt(metavar="KEY=VALUE", help="Run metadata recorded in the log; repeatable."),
 ]
 Job = Annotated[str | None, Opt(metavar="NAME", help="Group runs under a job name.")]
+FailUnder = Annotated[
+    list[str] | None,
+    Opt(
+        metavar="METRIC=VALUE",
+        help="Exit 1 when a complete run's metric is below VALUE: accuracy=0.8, or "
+        "scorer.metric=0.8; repeatable (with the task's own thresholds).",
+    ),
+]
 DryRun = Annotated[bool | None, Opt("--dry-run", help="Load, validate and plan; call no model.")]
 ConfigFile = Annotated[
     Path | None,

@@ -166,7 +166,10 @@ def threshold_lines(results: list[EvalResult]) -> list[str]:
     lines = []
     for result in results:
         for check in result.thresholds:
-            verdict = "[green]pass[/green]" if check["passed"] else "[red]below threshold[/red]"
+            status = check.get("status") or ("pass" if check["passed"] else "fail")
+            verdict = {"pass": "[green]pass[/green]", "fail": "[red]below threshold[/red]"}.get(
+                status, "[yellow]not checked (the run did not complete)[/yellow]"
+            )
             lines.append(
                 f"threshold {result.task} x {result.model}: {check['metric']} "
                 f"{_fmt(check['value'])} >= {check['threshold']:g}: {verdict}"

@@ -79,9 +79,27 @@ def _epoch(pair: tuple[int, Score]) -> int:
     return pair[0]
 
 
-def check_thresholds(task: Task, scores: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def thresholds_of(task: Task, fail_under: dict[str, float]) -> dict[str, float]:
+    """The task's thresholds, with the command line's (`--fail-under`) over them: those
+    that name one of its metrics (`accuracy`, `match.accuracy`)."""
+    known = {m for s in task.scorers for m, _ in s.metrics} | {
+        f"{s.name}.{m}" for s in task.scorers for m, _ in s.metrics
+    }
+    return {**task.spec.thresholds, **{k: v for k, v in fail_under.items() if k in known}}
+
+
+def check_thresholds(
+    task: Task, scores: list[dict[str, Any]], fail_under: dict[str, float], checked: bool
+) -> list[dict[str, Any]]:
+    """Each threshold's check: `pass` or `fail`, or `not checked` when the run is not
+    complete and successful (a partial run's metrics say nothing about the whole: a
+    threshold is never passed by a run that did not finish)."""
     out = []
-    for key, threshold in task.spec.thresholds.items():
+    for key, threshold in thresholds_of(task, fail_under).items():
+        if not checked:
+            out.append({"metric": key, "threshold": threshold, "value": None, "passed": False,
+                        "status": "not checked"})  # fmt: skip
+            continue
         scorer_name, _, metric_name = key.rpartition(".")
         value = None
         for entry in scores:
@@ -91,5 +109,6 @@ def check_thresholds(task: Task, scores: list[dict[str, Any]]) -> list[dict[str,
                 value = entry["metrics"][metric_name]
                 break
         passed = value is not None and value >= threshold
-        out.append({"metric": key, "threshold": threshold, "value": value, "passed": passed})
+        out.append({"metric": key, "threshold": threshold, "value": value, "passed": passed,
+                    "status": "pass" if passed else "fail"})  # fmt: skip
     return out

@@ -37,6 +37,13 @@ from evalrun.secrets import scrub
 FLUSH_INTERVAL = 0.5
 
 
+def _threshold_text(check: dict[str, Any]) -> str:
+    if check.get("status") == "not checked":
+        return f"threshold {check['metric']} >= {check['threshold']:g} not checked"
+    value = "no value" if check["value"] is None else f"{check['value']:.4g}"
+    return f"threshold {check['metric']} {value} < {check['threshold']:g}"
+
+
 @dataclass
 class EvalResult:
     """What one task x model run ended with (the log holds the rest)."""
@@ -56,6 +63,20 @@ class EvalResult:
     @property
     def ok(self) -> bool:
         return self.status == "success"
+
+    @property
+    def failure(self) -> str | None:
+        """Why this run fails a CI gate (None when it passes): it did not end in success,
+        did not run every sample, or a threshold was missed or not checked. The one rule
+        behind every exit status (see the README's CI contract)."""
+        if self.status != "success":
+            return f"{self.status}: {self.error}" if self.error else self.status
+        if self.counts.unfinished:
+            return f"incomplete: {self.counts.describe()}"
+        missed = [t for t in self.thresholds if not t["passed"]]
+        if missed:
+            return "; ".join(_threshold_text(t) for t in missed)
+        return None
 
     @property
     def total(self) -> int:
@@ -317,7 +338,8 @@ async def run_unit(
         result.status = "success"
     try:
         result.scores = state.book.results()
-        result.thresholds = check_thresholds(task, result.scores)
+        complete = result.status == "success" and result.counts.unfinished == 0
+        result.thresholds = check_thresholds(task, result.scores, run.fail_under, complete)
     except Exception as exc:  # a user metric or reducer failed: the samples are safe in the log
         run_error = _run_error(exc, "computing results failed: ")
         result.status, result.error = "error", run_error["message"]

@@ -178,6 +178,9 @@ class ThresholdResult(_Record):
     threshold: float
     value: float | None
     passed: bool
+    #: `pass`, `fail`, or `not checked` (the run was not complete and successful); logs
+    #: before it have only `passed`
+    status: Literal["pass", "fail", "not checked"] | None = None
 
 
 class EvalResults(_Record):
