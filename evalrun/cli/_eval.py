@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shlex
 import sys
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import typer
@@ -57,6 +58,8 @@ def eval_command(
     metadata: o.Metadata = None,
     job: o.Job = None,
     fail_under: o.FailUnder = None,
+    junit: o.Junit = None,
+    summary_json: o.SummaryJson = None,
     display: o.Display = None,
     heartbeat: o.Heartbeat = None,
     dry_run: o.DryRun = None,
@@ -69,7 +72,7 @@ def eval_command(
     --stop-seqs) default to the task's, else the provider's.
     """
     given = dict(locals())
-    del given["tasks"], given["config"]
+    del given["tasks"], given["config"], given["junit"], given["summary_json"]
     files = {"model_args": given.pop("model_args_file"), "task_args": given.pop("task_args_file")}
     from evalrun import api
     from evalrun.config import RunConfig
@@ -82,7 +85,7 @@ def eval_command(
         for result in results:
             print(f"plan: {result.task} x {result.model}: {result.total} sample-epochs")
         raise typer.Exit(EXIT_OK)
-    _finish(results)
+    _finish(results, junit=junit, summary_json=summary_json)
 
 
 @app.command("eval-retry", short_help="Finish runs that errored or were interrupted.")
@@ -115,6 +118,8 @@ def eval_retry_command(
     log_dir: o.RetryLogDir = None,
     log_format: o.LogFormat = None,
     fail_under: o.FailUnder = None,
+    junit: o.Junit = None,
+    summary_json: o.SummaryJson = None,
     display: o.Display = None,
     heartbeat: o.Heartbeat = None,
 ) -> None:
@@ -125,7 +130,7 @@ def eval_retry_command(
     the original run did not set the option.
     """
     overrides = dict(locals())
-    del overrides["logs"]
+    del overrides["logs"], overrides["junit"], overrides["summary_json"]
     from evalrun import api
 
     with _reporter(display, heartbeat) as reporter:
@@ -133,12 +138,20 @@ def eval_retry_command(
     for result, path in zip(results, logs, strict=True):
         if result.log_path == path:
             print(f"{path}: already complete and successful; nothing to retry", file=sys.stderr)
-    _finish(results)
+    _finish(results, junit=junit, summary_json=summary_json)
 
 
-def _finish(results: list[EvalResult]) -> None:
-    """Print the results table, the logs and how to finish what did not finish."""
-    from evalrun.display import results_table, threshold_lines
+def _finish(
+    results: list[EvalResult],
+    junit: Path | None = None,
+    summary_json: Path | None = None,
+    *,
+    suite: str = "evalrun",
+) -> None:
+    """Print the results table, the logs and how to finish what did not finish; write the
+    CI reports asked for (and GitHub Actions' step summary and annotations); exit 0 when
+    every result passes the CI gate, else 1 (2 when a report cannot be written)."""
+    from evalrun.display import results_table, threshold_lines, write_reports
 
     console = stdout_console()
     console.print(results_table(results))
@@ -156,7 +169,10 @@ def _finish(results: list[EvalResult]) -> None:
     for result in failed:
         if result.ok:  # (the others' errors are printed above)
             print(f"{result.task} x {result.model}: {result.failure}", file=sys.stderr)
-    raise typer.Exit(EXIT_FAILED if failed else EXIT_OK)
+    status = EXIT_FAILED if failed else EXIT_OK
+    for line in write_reports(results, status, junit=junit, summary_json=summary_json, suite=suite):
+        print(line, flush=True)
+    raise typer.Exit(status)
 
 
 def _reporter(display: str | None, heartbeat: float | None) -> Any:

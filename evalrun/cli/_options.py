@@ -222,6 +222,24 @@ FailUnder = Annotated[
         "scorer.metric=0.8; repeatable (with the task's own thresholds).",
     ),
 ]
+Junit = Annotated[
+    Path | None,
+    Opt(
+        "--junit",
+        metavar="FILE",
+        help="Write a JUnit XML report: a test case per task x model, failed unless it "
+        "passes the CI gate (the exit status's rule).",
+    ),
+]
+SummaryJson = Annotated[
+    Path | None,
+    Opt(
+        "--summary-json",
+        metavar="FILE",
+        help="Write the final summary as JSON: each task x model's status, failure, counts, "
+        "scores, thresholds, usage and log; whether the run passed; its exit status.",
+    ),
+]
 DryRun = Annotated[bool | None, Opt("--dry-run", help="Load, validate and plan; call no model.")]
 ConfigFile = Annotated[
     Path | None,

@@ -194,10 +194,11 @@ class FullReporter(_Counting):
 
 
 def reporter_for(display: str | None, heartbeat: float = 5.0) -> _Counting:
-    """The reporter for `--display`; by default full on a terminal, plain otherwise
-    (whose progress lines come every `heartbeat` seconds)."""
+    """The reporter for `--display`; by default full when both standard output and
+    standard error are terminals, plain otherwise (CI, a pipe, a file: whose progress
+    lines come every `heartbeat` seconds)."""
     if display is None:
-        display = "full" if sys.stderr.isatty() else "plain"
+        display = "full" if sys.stdout.isatty() and sys.stderr.isatty() else "plain"
     if display == "none":
         return SilentReporter()
     if display == "plain":
