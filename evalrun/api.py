@@ -21,6 +21,7 @@ from evalrun.config import RunConfig, normalize_options
 from evalrun.dataset import Sample, select
 from evalrun.engine import EvalResult, NullReporter, Reporter, RunControl, Unit, plan, run_units
 from evalrun.engine._results import thresholds_of
+from evalrun.engine._run import Again
 from evalrun.errors import ArgumentError, InputError, Location, unwrap
 from evalrun.log import (
     LogSummary,
@@ -297,6 +298,14 @@ def _nowhere(_where: Any) -> None:
     return None
 
 
+def eval_set(tasks: TaskPaths, **kwargs: Any) -> builtins.list[EvalResult]:
+    """Run a set of tasks x models in one log dir until every unit is done, idempotently:
+    see `evalrun._set`."""
+    from evalrun._set import eval_set as run_set
+
+    return run_set(tasks, **kwargs)
+
+
 def result_from_summary(summary: LogSummary) -> EvalResult:
     """An `EvalResult` for a log read from disk (for tables and exit statuses)."""
     results = summary.results
@@ -321,6 +330,7 @@ def _run(
     control: RunControl,
     handle_signals: bool,
     max_tasks: int,
+    again: Again | None = None,
 ) -> builtins.list[EvalResult]:
     try:
         return anyio.run(
@@ -332,6 +342,7 @@ def _run(
                 control,
                 max_tasks=max_tasks,
                 handle_signals=handle_signals,
+                again=again,
             ),
             backend_options=_backend_options(),
         )

@@ -63,6 +63,13 @@ class RunConfig(StrictModel):
     job: str | None = None
     #: thresholds from the command line (`--fail-under accuracy=0.8`), over the task's own
     fail_under: dict[str, float] = Field(default_factory=dict)
+    #: eval-set: attempts after a unit's first that ends in error, the wait before the
+    #: first of them (doubling each time), and the factor on its connections each time
+    retry_attempts: int = Field(default=10, ge=0)
+    retry_wait: float = Field(default=30.0, ge=0)
+    retry_connections: float = Field(default=1.0, gt=0, le=1)
+    #: eval-set: run beside logs of no unit of the set in its log dir
+    log_dir_allow_dirty: bool = False
     display: Display | None = None
     #: seconds between the progress lines of `--display plain`
     heartbeat: float = Field(default=5.0, gt=0)

@@ -91,6 +91,10 @@ class EvalResult:
         return self.counts.errored
 
 
+#: what decides a unit's retry: (the unit that resumes it, seconds to wait first), or None
+Again = Callable[[Unit, "EvalResult"], tuple[Unit, float] | None]
+
+
 class Reporter(Protocol):
     """What the engine tells a display. Calls must be cheap: they are per sample."""
 
@@ -118,9 +122,14 @@ async def run_units(
     *,
     max_tasks: int = 1,
     handle_signals: bool = False,
+    again: Again | None = None,
 ) -> list[EvalResult]:
     """Run units, `max_tasks` at a time, each under its own run config, sharing `pool`
     (one connection limit per endpoint across all of them).
+
+    `again(unit, result)` may give a unit's retry and the seconds to wait before it (an
+    eval-set retries a failed unit as soon as it fails, not after the whole set); the
+    retry's result replaces the unit's.
 
     A unit that cannot start (its log cannot be written) stops the run: the others are
     cancelled, so they close their logs as such, and its `InputError` is raised then.
@@ -133,14 +142,25 @@ async def run_units(
     slots = anyio.Semaphore(max_tasks)
 
     async def one(index: int, unit: Unit) -> None:
-        async with slots:
-            if cannot_start:
+        while True:
+            async with slots:
+                if cannot_start:
+                    return
+                try:
+                    result = results[index] = await run_unit(unit, pool, reporter, control)
+                except InputError as error:
+                    cannot_start.append(error)
+                    control.cancel(f"another unit could not start: {error}")
+                    return
+            follow = again(unit, result) if again is not None and not control.cancelled else None
+            if follow is None:
                 return
-            try:
-                results[index] = await run_unit(unit, pool, reporter, control)
-            except InputError as error:
-                cannot_start.append(error)
-                control.cancel(f"another unit could not start: {error}")
+            unit, wait = follow  # its retry, at once (its slot free while it waits)
+            with anyio.move_on_after(wait):
+                while not control.cancelled:
+                    await anyio.sleep(0.05)
+            if control.cancelled:
+                return
 
     with _collect_on_a_timer():
         async with anyio.create_task_group() as outer:
