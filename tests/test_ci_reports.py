@@ -244,12 +244,20 @@ def test_text_that_xml_and_markdown_cannot_hold_is_escaped(tmp_path: Path) -> No
     )
 
 
+def test_a_report_s_folders_are_made(evalrun, tmp_path: Path) -> None:
+    run = evalrun("eval", ARITHMETIC, "-m", "mockllm/model", "--junit", "new/dir/junit.xml")
+    assert run.code == 0, run.output
+    assert ET.parse(tmp_path / "new/dir/junit.xml").getroot().get("tests") == "1"
+
+
 def test_an_unwritable_report_is_one_line_and_exit_2(evalrun, tmp_path: Path) -> None:
-    for option in ("--junit", "--summary-json"):
-        run = evalrun("eval", ARITHMETIC, "-m", "mockllm/model", option, "no/such/dir/file")
+    (tmp_path / "a-file").write_text("", encoding="utf-8")
+    for option, what in (("--junit", "JUnit report"), ("--summary-json", "summary JSON")):
+        run = evalrun("eval", ARITHMETIC, "-m", "mockllm/model", option, "a-file/report")
         assert run.code == 2, run.output
-        [line] = [x for x in run.err.splitlines() if "no/such/dir/file" in x]
-        assert line.startswith("no/such/dir/file: cannot write the ")
+        assert (
+            run.err.splitlines()[-1] == f"a-file/report: cannot write the {what}: Not a directory"
+        )
         assert "Traceback" not in run.err
     assert len(logs_in(tmp_path / "logs")) == 2  # the runs' logs are safe, and complete
     assert all(raw_log(p)["status"] == "success" for p in logs_in(tmp_path / "logs"))

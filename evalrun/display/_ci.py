@@ -216,7 +216,11 @@ def _write(path: Path, data: bytes, what: str) -> None:
     from evalrun.errors import InputError
 
     try:
-        path.write_bytes(data)
+        try:
+            path.write_bytes(data)
+        except FileNotFoundError:  # its folders are made, as pytest's --junitxml makes them
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(data)
     except OSError as exc:
         raise InputError(f"{path}: cannot write the {what}: {exc.strerror or exc}") from None
 
@@ -234,8 +238,9 @@ def write_reports(
     append the step summary; return the lines to print on standard output (the `::error`
     annotations when `GITHUB_ACTIONS=true`).
 
-    A report that cannot be written raises `InputError` (exit status 2); the step summary,
-    the environment's file, only warns on standard error.
+    A report's missing folders are made; a report that cannot be written raises
+    `InputError` (exit status 2: the logs are safe already); the step summary, the
+    environment's file, only warns on standard error.
     """
     import sys
 
