@@ -310,7 +310,9 @@ def write_jsonl(path: Path, rows: list[dict[str, Any]]) -> Path:
 
 
 def logs_in(folder: Path) -> list[Path]:
-    return sorted([*folder.glob("*.eval"), *folder.glob("*.json")])
+    """The logs in `folder` (not its hidden files: an eval-set's manifest, the job index)."""
+    found = [*folder.glob("*.eval"), *folder.glob("*.json")]
+    return sorted(p for p in found if not p.name.startswith("."))
 
 
 def clear_logs(folder: Path) -> None:

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-MANIFEST_NAME = "eval-set.json"
+MANIFEST_NAME = ".evalrun-set.json"
 
 
 def unit_key(task_spec: dict[str, Any], model: str, model_args: dict[str, Any]) -> str:

@@ -231,8 +231,13 @@ def _validate(model: Any, data: Any, path: Path | str) -> Any:
 
 
 def find_logs(folder: Path) -> list[Path]:
-    """Log files in a folder (not recursive), newest first by name (names start with a timestamp)."""
+    """Log files in a folder (not recursive), newest first by name (names start with a
+    timestamp). Hidden files are not logs: an eval-set's manifest, the job index."""
     if not folder.is_dir():
         raise InputError("log folder not found", Location(folder))
-    paths = [p for p in folder.iterdir() if p.suffix in (".eval", ".json") and p.is_file()]
+    paths = [
+        p
+        for p in folder.iterdir()
+        if p.suffix in (".eval", ".json") and not p.name.startswith(".") and p.is_file()
+    ]
     return sorted(paths, key=lambda p: p.name, reverse=True)
