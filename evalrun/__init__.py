@@ -36,9 +36,11 @@ _EXPORTS = {
     "read_log": "evalrun.log",
     "EvalLog": "evalrun.log",
     "results": "evalrun.rows",
+    "jobs": "evalrun.jobs",
 }
 
 if TYPE_CHECKING:
+    from evalrun import jobs
     from evalrun.api import eval, eval_retry, load_tasks, plan_eval
     from evalrun.config import RunConfig
     from evalrun.dataset import Sample
@@ -57,6 +59,8 @@ def __getattr__(name: str) -> Any:
         raise AttributeError(f"module 'evalrun' has no attribute {name!r}")
     import importlib
 
+    if module == f"evalrun.{name}":  # a module itself (`evalrun.jobs`)
+        return importlib.import_module(module)
     return getattr(importlib.import_module(module), name)
 
 
@@ -83,6 +87,7 @@ __all__ = [
     "Usage",
     "eval",
     "eval_retry",
+    "jobs",
     "load_tasks",
     "plan_eval",
     "read_log",

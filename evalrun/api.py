@@ -31,6 +31,7 @@ from evalrun.log import (
     read_summary,
     resume_chain,
 )
+from evalrun.log._index import default_job_name
 from evalrun.model import ModelPool, ResponseCache
 from evalrun.spec import (
     Task,
@@ -159,7 +160,10 @@ def eval(
     """
     run = make_config(config, **options)
     aliases = _aliases(run)
-    units = plan(load_tasks(tasks, run), run, aliases)
+    loaded = load_tasks(tasks, run)
+    if run.job is None:  # one job per invocation: its units share it (evalrun jobs list)
+        run = run.model_copy(update={"job": default_job_name([t.name for t in loaded])})
+    units = plan(loaded, run, aliases)
     check_fail_under(units)
     pool = _models(units, _pool(run, aliases))
     if run.dry_run:

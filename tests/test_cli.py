@@ -8,7 +8,18 @@ import sys
 import pytest
 from conftest import run_evalrun
 
-COMMANDS = ["eval", "eval-retry", "eval-set", "prompts", "estimate", "log", "cache", "results", "survey"]
+COMMANDS = [
+    "eval",
+    "eval-retry",
+    "eval-set",
+    "prompts",
+    "estimate",
+    "jobs",
+    "log",
+    "cache",
+    "results",
+    "survey",
+]
 
 
 def test_help_lists_commands() -> None:

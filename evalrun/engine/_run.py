@@ -30,6 +30,7 @@ from evalrun.engine._unit import Unit
 from evalrun.engine._workers import WorkerPool
 from evalrun.errors import InputError, unwrap
 from evalrun.log import LogWriter, SampleCounts, open_writer, prepare_log_dir, resume_chain
+from evalrun.log._index import JobIndex
 from evalrun.model import ModelPool, Usage, enter_scope
 from evalrun.scorer import Score
 from evalrun.secrets import scrub
@@ -295,7 +296,10 @@ async def run_unit(
     run_id = uuid.uuid4().hex
     created = datetime.now(UTC)
     path = unit.log_path(run_id, created)
-    writer = open_writer(path, unit.header(run_id, created), (s.to_dict() for s in unit.samples))
+    header = unit.header(run_id, created)
+    writer = open_writer(path, header, (s.to_dict() for s in unit.samples))
+    index = JobIndex.for_dir(run.log_path())  # (its calls never raise: the log is the truth)
+    index.run_started(path, header)
     reporter.unit_started(unit, path)
     started = time.monotonic()
     pool_of_workers = WorkerPool()
@@ -383,6 +387,8 @@ async def run_unit(
         result.status = "error"
         # the same words as a failed flush: where the disk gave out is a matter of timing
         result.error = result.error or _run_error(exc)["message"]
+    summary = {"status": result.status, "results": results, "stats": stats, "error": run_error}
+    index.run_finished(path, header, summary)
     reporter.unit_finished(unit, result)
     return result
 
