@@ -69,6 +69,7 @@ def eval_set(
     for key, unit in zip(keys, units, strict=True):
         path, done = latest.get(key, (None, None))
         if done is not None and done.failure is None:
+            done.skipped = True
             results.append(done)  # complete and successful: left as it is
             continue
         results.append(None)

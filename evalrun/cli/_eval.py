@@ -154,11 +154,20 @@ def _finish(
     from evalrun.display import results_table, threshold_lines, write_reports
 
     console = stdout_console()
-    console.print(results_table(results))
-    for line in threshold_lines(results):
-        console.print(line, highlight=False)
+    shown = [r for r in results if not r.skipped]
+    if shown:
+        console.print(results_table(shown))
+    if len(shown) < len(results):
+        skipped = len(results) - len(shown)
+        console.print(
+            f"{skipped} of {len(results)} units were complete and successful already: their "
+            "logs are unchanged (all of them: --summary-json FILE, or evalrun log list)",
+            highlight=False,
+        )
+    lines = [*threshold_lines(shown), *(f"log: {r.log_path}" for r in shown)]
+    if lines:  # (one render: a set may have hundreds of units)
+        console.print("\n".join(lines), highlight=False, soft_wrap=True)
     for result in results:
-        console.print(f"log: {result.log_path}", highlight=False, soft_wrap=True)
         if result.error:
             print(f"{result.task} x {result.model}: {result.error}", file=sys.stderr)
     unfinished = [r.log_path for r in results if not r.ok]

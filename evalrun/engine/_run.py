@@ -60,6 +60,8 @@ class EvalResult:
     usage: dict[str, Any] = field(default_factory=dict)
     duration: float = 0.0
     error: str | None = None
+    #: not run by this command: an eval-set found it complete and successful already
+    skipped: bool = False
 
     @property
     def ok(self) -> bool:
