@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from conftest import only_log, write_jsonl
+from conftest import logs_in, only_log, write_jsonl
 
 from evalrun.log import read_summary
 
@@ -82,7 +82,7 @@ def test_a_model_that_never_answers_is_stopped_by_the_time_limit_and_scored(
         assert sample["answer"] is None and sample["output"] is None
         assert sample["scores"]["match"]["value"] == "I"
     assert "limited 4" in result.out and "limited 4" in result.err  # table and progress line
-    summary = read_summary(next((tmp_path / "logs").iterdir()))
+    summary = read_summary(logs_in(tmp_path / "logs")[0])
     assert summary.counts.limited == 4 and summary.counts.scored == 4
 
 
@@ -111,8 +111,8 @@ def test_a_limited_sample_is_reused_by_eval_retry_not_run_again(
 ) -> None:
     task = _task(write, tmp_path, "{tokens: 100}")
     assert evalrun("eval", str(task)).code == 0
-    first = next((tmp_path / "logs").iterdir())
+    (first,) = logs_in(tmp_path / "logs")
     # a finished, successful run: nothing to retry
     again = evalrun("eval-retry", str(first))
-    assert again.code == 0 and len(list((tmp_path / "logs").iterdir())) == 1
+    assert again.code == 0 and len(logs_in(tmp_path / "logs")) == 1
     assert json.loads(evalrun("log", "list", "--json").out)["limited"] == 2
