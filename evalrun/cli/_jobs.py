@@ -7,7 +7,6 @@ every field labelled), or JSON.
 
 from __future__ import annotations
 
-import json
 import shutil
 import sys
 from pathlib import Path
@@ -57,6 +56,8 @@ def jobs_list(
 ) -> None:
     """Jobs in a log dir, newest first: id, name, status, samples done/total, errors, cost,
     created, models, tasks, description and latest error."""
+    import json
+
     from evalrun import jobs
 
     found = jobs.list(
@@ -101,6 +102,8 @@ def jobs_show(
 ) -> None:
     """A job and each of its runs: task, model, status, samples, scores, thresholds, error
     and log path."""
+    import json
+
     from evalrun import jobs
 
     job = jobs.load(job_id, folder)

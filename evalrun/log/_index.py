@@ -27,7 +27,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import secrets
 import sqlite3
 import threading
 import time
@@ -42,7 +41,7 @@ if TYPE_CHECKING:
 
 INDEX_FILE = ".evalrun-index.sqlite"
 #: bump when the tables change: an index of another version is rebuilt from the logs
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 #: a job's statuses, as `jobs list --status` takes them
 JOB_STATUSES = ("running", "success", "error", "cancelled")
 #: milliseconds a writer waits for another process's write lock
@@ -54,7 +53,18 @@ _SCHEMA = (
         name TEXT NOT NULL UNIQUE,
         description TEXT NOT NULL DEFAULT '',
         metadata TEXT NOT NULL DEFAULT '{}',
-        created TEXT NOT NULL
+        created TEXT NOT NULL,
+        -- its runs' aggregates, kept up to date by every write (see `_refresh`)
+        status TEXT NOT NULL DEFAULT 'running',
+        runs INTEGER NOT NULL DEFAULT 0,
+        samples_done INTEGER NOT NULL DEFAULT 0,
+        samples_total INTEGER NOT NULL DEFAULT 0,
+        errors INTEGER NOT NULL DEFAULT 0,
+        cost REAL,
+        latest_error TEXT,
+        models TEXT NOT NULL DEFAULT '[]',
+        tasks TEXT NOT NULL DEFAULT '[]',
+        updated TEXT NOT NULL DEFAULT ''
     )""",
     """CREATE TABLE IF NOT EXISTS runs (
         path TEXT PRIMARY KEY,
@@ -78,7 +88,7 @@ _SCHEMA = (
     )""",
     "CREATE INDEX IF NOT EXISTS runs_job ON runs(job_id)",
     "CREATE INDEX IF NOT EXISTS runs_eval ON runs(eval_id)",
-    "CREATE INDEX IF NOT EXISTS jobs_created ON jobs(created)",
+    "CREATE INDEX IF NOT EXISTS jobs_created ON jobs(created DESC, name)",
     "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
 )
 
@@ -110,26 +120,6 @@ _UPSERT_RUN = (
     + " WHERE runs.status = 'started' OR excluded.status != 'started'"
 )
 
-#: the jobs with their runs' aggregates (`latest` runs for status and counts)
-_JOBS = """
-SELECT j.id, j.name, j.description, j.metadata, j.created,
-    CASE
-        WHEN SUM(r.latest AND r.status = 'started') THEN 'running'
-        WHEN SUM(r.latest AND r.status = 'error') THEN 'error'
-        WHEN SUM(r.latest AND r.status = 'cancelled') THEN 'cancelled'
-        ELSE 'success'
-    END AS status,
-    COUNT(*) AS runs,
-    SUM(CASE WHEN r.latest THEN r.completed ELSE 0 END) AS samples_done,
-    SUM(CASE WHEN r.latest THEN r.total ELSE 0 END) AS samples_total,
-    SUM(CASE WHEN r.latest THEN r.errored ELSE 0 END) AS errors,
-    SUM(r.cost) AS cost,
-    MAX(r.updated) AS updated
-FROM jobs j JOIN runs r ON r.job_id = j.id
-{where}
-GROUP BY j.id
-"""
-
 
 def job_id(name: str) -> str:
     """A job's id: the first 8 hex digits of its name's sha256 (stable across rebuilds)."""
@@ -143,7 +133,7 @@ def default_job_name(tasks: Sequence[str], when: datetime | None = None) -> str:
     first = tasks[0] if tasks else "tasks"
     more = f"+{len(tasks) - 1}" if len(tasks) > 1 else ""
     stamp = (when or datetime.now(UTC)).strftime("%Y-%m-%dT%H:%M:%S")
-    return f"eval {first}{more} {stamp} {secrets.token_hex(2)}"
+    return f"eval {first}{more} {stamp} {os.urandom(2).hex()}"
 
 
 def _job_of(header: dict[str, Any]) -> str:
@@ -289,6 +279,7 @@ class JobIndex:
             with self._write() as conn:
                 _upsert(conn, row, header)
                 _mark_latest(conn, [row["eval_id"]])
+                _refresh(conn, _jobs_of(conn, [row["eval_id"]], [row["job_id"]]))
         except Exception:  # the log is the truth; `jobs reindex` rebuilds what was lost
             return
 
@@ -301,7 +292,15 @@ class JobIndex:
         with self._write() as conn:
             for row, header in rows:
                 _upsert(conn, row, header)
-            _mark_latest(conn, sorted({row["eval_id"] for row, _ in rows}))
+            evals = sorted({row["eval_id"] for row, _ in rows})
+            _mark_latest(conn, evals)
+            _refresh(conn, _jobs_of(conn, evals, [row["job_id"] for row, _ in rows]))
+
+    def mark_indexed(self) -> None:
+        """Record that the index holds every log of the dir, so that readers do not rebuild
+        it (for tools and benchmarks that filled it with `record` themselves)."""
+        with self._write() as conn:
+            conn.execute("INSERT OR REPLACE INTO meta VALUES ('indexed', ?)", (_now(),))
 
     def reindex(self) -> tuple[int, list[str]]:
         """Rebuild the index from the logs in the dir: (runs indexed, logs skipped with why).
@@ -336,6 +335,7 @@ class JobIndex:
                 "UPDATE jobs SET created = (SELECT MIN(created) FROM runs WHERE job_id = jobs.id)"
             )
             _mark_latest(conn, None)
+            _refresh(conn, None)
             conn.execute("DELETE FROM seen")
             conn.execute("INSERT OR REPLACE INTO meta VALUES ('indexed', ?)", (_now(),))
         return len(rows), skipped
@@ -374,102 +374,70 @@ class JobIndex:
         page_size: int = 20,
     ) -> tuple[list[dict[str, Any]], int]:
         """A page of jobs, newest first, and how many match: each a dict of the job's
-        fields and aggregates (models, tasks, samples, errors, cost, latest error)."""
+        fields and its runs' aggregates (status, models, tasks, samples, errors, cost,
+        latest error). A query on the jobs' rows alone, by the index on `created`."""
         conn = self._reader()
         where, params = [], []
+        if status:
+            where.append("status = ?")
+            params.append(status)
         if search:
-            like = "%" + search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+            like = _like(search)
             where.append(
-                "(j.name LIKE ? ESCAPE '\\' OR j.description LIKE ? ESCAPE '\\'"
-                " OR j.metadata LIKE ? ESCAPE '\\')"
+                "(name LIKE ? ESCAPE '\\' OR description LIKE ? ESCAPE '\\'"
+                " OR metadata LIKE ? ESCAPE '\\')"
             )
             params += [like, like, like]
-        for column, value in (("model", model), ("task", task)):
-            if value:
-                where.append(f"j.id IN (SELECT job_id FROM runs WHERE {column} LIKE ? ESCAPE '\\')")
-                params.append("%" + value.replace("\\", "\\\\").replace("%", "\\%") + "%")
-        query = _JOBS.format(where=("WHERE " + " AND ".join(where)) if where else "")
-        outer = "SELECT * FROM ({}) {}".format(query, "WHERE status = ?" if status else "")
-        if status:
-            params.append(status)
+        for column, value in (("models", model), ("tasks", task)):
+            if value:  # (a JSON list of names: text in any of them)
+                where.append(f"{column} LIKE ? ESCAPE '\\'")
+                params.append(_like(value))
+        clause = ("WHERE " + " AND ".join(where)) if where else ""
         with self._lock:
-            total = conn.execute(f"SELECT COUNT(*) FROM ({outer})", params).fetchone()[0]
             cursor = conn.execute(
-                f"{outer} ORDER BY created DESC, name LIMIT ? OFFSET ?",
+                f"SELECT *, COUNT(*) OVER () AS matching FROM jobs {clause}"
+                " ORDER BY created DESC, name LIMIT ? OFFSET ?",
                 [*params, page_size, (page - 1) * page_size],
             )
-            names = [d[0] for d in cursor.description]
-            jobs = [dict(zip(names, values, strict=True)) for values in cursor.fetchall()]
-            self._details(conn, jobs)
-        return jobs, total
+            jobs = _dicts(cursor)
+            if jobs:
+                total = jobs[0]["matching"]
+            else:  # past the last page
+                total = conn.execute(f"SELECT COUNT(*) FROM jobs {clause}", params).fetchone()[0]
+        for job in jobs:
+            del job["matching"]
+        return [_decoded(job) for job in jobs], total
 
     def job(self, key: str) -> dict[str, Any] | None:
-        """One job by id (or a unique prefix of one of 4 digits or more) or name, None
+        """One job by id (or a unique start of one, of 4 digits or more) or name, None
         when there is none."""
         conn = self._reader()
         with self._lock:
-            found = conn.execute("SELECT id FROM jobs WHERE id = ? OR name = ?", (key, key))
-            ids = [r[0] for r in found.fetchall()]
-            if not ids and len(key) >= 4:
-                prefix = conn.execute("SELECT id FROM jobs WHERE id LIKE ?", (key.lower() + "%",))
-                ids = [r[0] for r in prefix.fetchall()]
-            if len(ids) != 1:
-                return None
-            cursor = conn.execute(
-                "SELECT * FROM ({}) ORDER BY created".format(_JOBS.format(where="WHERE j.id = ?")),
-                ids,
-            )
-            names = [d[0] for d in cursor.description]
-            jobs = [dict(zip(names, values, strict=True)) for values in cursor.fetchall()]
-            self._details(conn, jobs)
-        return jobs[0] if jobs else None
+            jobs = _dicts(conn.execute("SELECT * FROM jobs WHERE id = ? OR name = ?", (key, key)))
+            if not jobs and len(key) >= 4:
+                jobs = _dicts(
+                    conn.execute(
+                        "SELECT * FROM jobs WHERE id LIKE ? ESCAPE '\\'",
+                        (_like(key.lower(), start=True),),
+                    )
+                )
+        return _decoded(jobs[0]) if len(jobs) == 1 else None
 
     def runs(self, job: str) -> list[dict[str, Any]]:
         """A job's runs (by its id), in the order they started, each with its scores and
         thresholds (decoded), `latest` (False when a later eval-retry superseded it)."""
         conn = self._reader()
         with self._lock:
-            cursor = conn.execute(
-                "SELECT * FROM runs WHERE job_id = ? ORDER BY started_at, path", (job,)
+            rows = _dicts(
+                conn.execute(
+                    "SELECT * FROM runs WHERE job_id = ? ORDER BY started_at, path", (job,)
+                )
             )
-            names = [d[0] for d in cursor.description]
-            rows = [dict(zip(names, values, strict=True)) for values in cursor.fetchall()]
         for row in rows:
             row["scores"] = json.loads(row["scores"])
             row["thresholds"] = json.loads(row["thresholds"])
             row["latest"] = bool(row["latest"])
         return rows
-
-    def _details(self, conn: sqlite3.Connection, jobs: list[dict[str, Any]]) -> None:
-        """Models, tasks and the latest error of each job of a page (a query for the page,
-        not for every job of the index)."""
-        if not jobs:
-            return
-        ids = [job["id"] for job in jobs]
-        marks = ", ".join("?" * len(ids))
-        models: dict[str, list[str]] = {i: [] for i in ids}
-        tasks: dict[str, list[str]] = {i: [] for i in ids}
-        for column, found in (("model", models), ("task", tasks)):
-            for job_key, value in conn.execute(
-                f"SELECT DISTINCT job_id, {column} FROM runs WHERE job_id IN ({marks})"
-                f" ORDER BY job_id, {column}",
-                ids,
-            ):
-                found[job_key].append(value)
-        errors: dict[str, str] = {}
-        for job_key, error in conn.execute(
-            f"SELECT job_id, error FROM runs WHERE job_id IN ({marks}) AND latest"
-            " AND error IS NOT NULL ORDER BY updated, started_at",
-            ids,
-        ):
-            errors[job_key] = error  # the last one wins
-        for job in jobs:
-            job["metadata"] = json.loads(job["metadata"])
-            job["models"] = models[job["id"]]
-            job["tasks"] = tasks[job["id"]]
-            job["latest_error"] = errors.get(job["id"])
-            if job["cost"] is not None:
-                job["cost"] = round(job["cost"], 6)
 
 
 def _now() -> str:
@@ -598,3 +566,118 @@ def _mark_latest(conn: sqlite3.Connection, eval_ids: Sequence[str] | None) -> No
         conn.execute(update)
     else:
         conn.executemany(update + " WHERE eval_id = ?", [(e,) for e in eval_ids])
+
+
+def _jobs_of(conn: sqlite3.Connection, eval_ids: Sequence[str], also: Sequence[str]) -> list[str]:
+    """The jobs whose aggregates a write changed: those written, and those of runs of
+    the same evaluations (whose `latest` may have changed)."""
+    found = set(also)
+    for chunk in _chunks(list(eval_ids)):
+        marks = ", ".join("?" * len(chunk))
+        found.update(
+            r[0]
+            for r in conn.execute(
+                f"SELECT DISTINCT job_id FROM runs WHERE eval_id IN ({marks})", chunk
+            )
+        )
+    return sorted(found)
+
+
+def _refresh(conn: sqlite3.Connection, job_ids: Sequence[str] | None) -> None:
+    """Recompute the aggregates of these jobs (None: all) from their runs, and drop the
+    jobs left without any: status (`running` when a latest run is started, else `error`,
+    else `cancelled`, else `success`), runs, samples done / total and errors (latest runs),
+    cost (every run's), latest error, models, tasks, updated."""
+    if job_ids is None:
+        job_ids = [r[0] for r in conn.execute("SELECT id FROM jobs")]
+    for chunk in _chunks(list(job_ids)):
+        marks = ", ".join("?" * len(chunk))
+        found: dict[str, dict[str, Any]] = {}
+        for (
+            job,
+            status,
+            latest,
+            total,
+            completed,
+            errored,
+            cost,
+            error,
+            model,
+            task,
+            updated,
+        ) in conn.execute(
+            "SELECT job_id, status, latest, total, completed, errored, cost, error, model, task,"
+            f" updated FROM runs WHERE job_id IN ({marks}) ORDER BY updated, started_at, path",
+            chunk,
+        ):
+            agg = found.setdefault(
+                job,
+                {"statuses": set(), "runs": 0, "done": 0, "total": 0, "errors": 0, "cost": None,
+                 "error": None, "models": set(), "tasks": set(), "updated": ""},
+            )  # fmt: skip
+            agg["runs"] += 1
+            agg["models"].add(model)
+            agg["tasks"].add(task)
+            agg["updated"] = max(agg["updated"], updated)
+            if cost is not None:
+                agg["cost"] = (agg["cost"] or 0.0) + cost
+            if latest:
+                agg["statuses"].add(status)
+                agg["done"] += completed
+                agg["total"] += total
+                agg["errors"] += errored
+                if error is not None:
+                    agg["error"] = error  # the last one to end wins
+        conn.executemany(
+            "UPDATE jobs SET status = ?, runs = ?, samples_done = ?, samples_total = ?,"
+            " errors = ?, cost = ?, latest_error = ?, models = ?, tasks = ?, updated = ?"
+            " WHERE id = ?",
+            [
+                (
+                    _job_status(agg["statuses"]),
+                    agg["runs"],
+                    agg["done"],
+                    agg["total"],
+                    agg["errors"],
+                    None if agg["cost"] is None else round(agg["cost"], 6),
+                    agg["error"],
+                    _dumps(sorted(agg["models"])),
+                    _dumps(sorted(agg["tasks"])),
+                    agg["updated"],
+                    job,
+                )
+                for job, agg in found.items()
+            ],
+        )
+        empty = [job for job in chunk if job not in found]
+        if empty:
+            conn.execute(f"DELETE FROM jobs WHERE id IN ({', '.join('?' * len(empty))})", empty)
+
+
+def _job_status(statuses: set[str]) -> str:
+    for status, shown in (("started", "running"), ("error", "error"), ("cancelled", "cancelled")):
+        if status in statuses:
+            return shown
+    return "success"
+
+
+def _chunks(items: list[str], size: int = 500) -> Iterator[list[str]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _like(text: str, *, start: bool = False) -> str:
+    """A LIKE pattern for `text` as it is (its `%` and `_` escaped with `\\`)."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return escaped + "%" if start else "%" + escaped + "%"
+
+
+def _dicts(cursor: sqlite3.Cursor) -> list[dict[str, Any]]:
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, values, strict=True)) for values in cursor.fetchall()]
+
+
+def _decoded(job: dict[str, Any]) -> dict[str, Any]:
+    for key in ("metadata", "models", "tasks"):
+        job[key] = json.loads(job[key])
+    return job
