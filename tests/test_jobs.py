@@ -179,7 +179,7 @@ def test_two_processes_writing_one_log_dir(tmp_path: Path) -> None:
                 "--job",
                 job,
                 "-M",
-                "latency=0.01",
+                "latency=0.03",
                 "--max-samples",
                 "1",
                 "--max-tasks",
