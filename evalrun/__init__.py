@@ -2,7 +2,7 @@
 
 The public API is re-exported here lazily, so `import evalrun` (and `evalrun --help`)
 stays fast: nothing heavy is imported until it is used. `dir(evalrun)` lists it:
-running (`eval`, `eval_retry`, `load_tasks`, `plan_eval`, `RunConfig`, `EvalResult`,
+running (`eval`, `eval_retry`, `score`, `load_tasks`, `plan_eval`, `RunConfig`, `EvalResult`,
 `InputError`), reading logs (`read_log`, `EvalLog`, `results`), and writing solver steps and
 scorers (`TaskState`, `Sample`, `ChatMessage`, `GenerateConfig`, `ModelOutput`, `Usage`,
 `Score` and its values `CORRECT`, `INCORRECT`, `PARTIAL`, `NOANSWER`).
@@ -19,6 +19,7 @@ _EXPORTS = {
     "eval_retry": "evalrun.api",
     "load_tasks": "evalrun.api",
     "plan_eval": "evalrun.api",
+    "score": "evalrun._score",
     "RunConfig": "evalrun.config",
     "InputError": "evalrun.errors",
     "EvalResult": "evalrun.engine",
@@ -41,6 +42,7 @@ _EXPORTS = {
 
 if TYPE_CHECKING:
     from evalrun import jobs
+    from evalrun._score import score
     from evalrun.api import eval, eval_retry, load_tasks, plan_eval
     from evalrun.config import RunConfig
     from evalrun.dataset import Sample
@@ -92,4 +94,5 @@ __all__ = [
     "plan_eval",
     "read_log",
     "results",
+    "score",
 ]

@@ -9,6 +9,7 @@ import pytest
 from conftest import run_evalrun
 
 COMMANDS = [
+    "score",
     "eval",
     "eval-retry",
     "eval-set",

@@ -1,4 +1,4 @@
-"""`evalrun log list | show | dump`: reading logs from the command line."""
+"""`evalrun log list | show | dump | samples | sample`: reading logs from the command line."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import typer
 
 from evalrun.cli._app import app, guarded, stdout_console
 
-log_app = typer.Typer(help="List, show and dump logs.", no_args_is_help=True)
+log_app = typer.Typer(help="List, show and dump logs; look at their samples.", no_args_is_help=True)
 app.add_typer(log_app, name="log")
 
 
@@ -192,3 +192,83 @@ def log_dump(
         print(f"{log}: {damage.describe()}", file=sys.stderr)
     if damage.duplicates:
         print(f"{log}: {damage.duplicates} repeated sample records left out", file=sys.stderr)
+
+
+@log_app.command("samples", short_help="A table of a log's samples: scores, answer, error, tokens.")
+@guarded
+def log_samples(
+    log: Annotated[Path, typer.Argument(help="A .eval or .json log.")],
+    failed: Annotated[
+        bool, typer.Option("--failed", help="Only samples with a score not correct, or errored.")
+    ] = False,
+    errors: Annotated[bool, typer.Option("--errors", help="Only errored samples.")] = False,
+    where: Annotated[
+        str | None,
+        typer.Option(
+            metavar="EXPR",
+            help="Keep the samples it holds for: \"score.match == 'I' and metadata.topic == "
+            "'small'\" (id, epoch, metadata.*, score.*, answer, error, limit, tokens, time, "
+            "cached, reused).",
+        ),
+    ] = None,
+    sort: Annotated[
+        str | None,
+        typer.Option(
+            metavar="KEY", help="id, epoch, tokens, time or score.NAME; -KEY for descending."
+        ),
+    ] = None,
+    limit: Annotated[int, typer.Option(metavar="N", help="Show at most N samples (0: all).")] = 50,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per sample.")] = False,
+) -> None:
+    """A log's samples, one row per sample x epoch: id, epoch, each scorer's value, the
+    answer (shortened), the error's kind, tokens, time, and whether it was cached, reused
+    by eval-retry or stopped at a limit. The log is streamed: any size."""
+    from evalrun.cli._samples import samples_table, select_rows, write_json_row
+
+    out = sys.stdout
+    selection = select_rows(
+        log,
+        failed=failed,
+        errors=errors,
+        where=where,
+        sort=sort,
+        limit=limit,
+        emit=(lambda row: write_json_row(row, out)) if as_json else None,
+    )
+    if not as_json:
+        console = stdout_console(80)
+        if selection.rows:
+            console.print(samples_table(selection))
+        shown = len(selection.rows)
+        what = "samples" if not (failed or errors or where) else "matching samples"
+        if shown < selection.matched:
+            note = f"{shown} of {selection.matched:,} {what} shown; --limit 0 shows all"
+        else:
+            note = f"{selection.matched:,} {what}"
+        console.print(note, highlight=False)
+    if selection.damage:
+        print(f"{log}: {selection.damage}; these records are left out", file=sys.stderr)
+
+
+@log_app.command("sample", short_help="One sample whole: transcript, scores, errors, retries.")
+@guarded
+def log_sample(
+    log: Annotated[Path, typer.Argument(help="A .eval or .json log.")],
+    sample_id: Annotated[str, typer.Argument(metavar="ID", help="The sample's id.")],
+    epoch: Annotated[
+        int | None, typer.Option(metavar="N", help="Only this epoch.  [default: every epoch]")
+    ] = None,
+) -> None:
+    """One sample whole: input, target, the messages as a transcript, the answer, every
+    score with its explanation (a grader's prompt and reply), the error with its traceback,
+    earlier attempts' errors, the model calls' retries, the limit hit, a survey's answers,
+    usage and time. Every epoch of it, unless `--epoch` picks one."""
+    from evalrun.cli._samples import find_sample, sample_lines
+
+    samples, resumed_at = find_sample(log, sample_id, epoch)
+    out = sys.stdout
+    for number, sample in enumerate(samples):
+        if number:
+            out.write("\n" + "═" * 44 + "\n\n")
+        for line in sample_lines(sample, resumed_at):
+            out.write(line + "\n")

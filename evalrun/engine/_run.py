@@ -294,7 +294,8 @@ async def run_unit(
     """Run one unit to its end and close its log; an `InputError` only when its log cannot
     be started (before any sample ran). Everything after that ends in the log's status."""
     task, run = unit.task, unit.config
-    model = pool.get(unit.provider_model, unit.model_args)
+    replay = unit.replay
+    model = replay.model if replay else pool.get(unit.provider_model, unit.model_args)
     run_id = uuid.uuid4().hex
     created = datetime.now(UTC)
     path = unit.log_path(run_id, created)
@@ -314,7 +315,8 @@ async def run_unit(
     )
     result = state.result
     run_error: dict[str, Any] | None = None
-    queue = SampleQueue(unit.samples, unit.epochs, _resume(unit, state))
+    done = replay.carry(unit.samples, unit.epochs, state) if replay else _resume(unit, state)
+    queue = SampleQueue(unit.samples, unit.epochs, done)
 
     async def worker() -> None:
         scope = enter_scope()

@@ -8,7 +8,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from evalrun import __version__
 from evalrun.config import RunConfig
@@ -16,6 +16,9 @@ from evalrun.dataset import Sample, select
 from evalrun.errors import InputError
 from evalrun.model import resolve_path_args
 from evalrun.spec import Task
+
+if TYPE_CHECKING:
+    from evalrun.engine._replay import Replay
 
 _SECRET_WORDS = ("key", "token", "secret", "password", "authorization")
 
@@ -39,6 +42,8 @@ class Unit:
     #: the log this unit resumes: its finished samples are copied, the rest run again
     previous: Path | None = None
     retries: int = 0
+    #: set when the unit rescores a log: its samples replay the log's (`evalrun score`)
+    replay: Replay | None = None
 
     def __post_init__(self) -> None:
         self.provider_model = self.provider_model or self.model
@@ -54,7 +59,7 @@ class Unit:
 
     def header(self, run_id: str, created: datetime) -> dict[str, Any]:
         task, run = self.task, self.config
-        return {
+        header = {
             "run_id": run_id,
             "eval_id": self.eval_id,
             "created": created.isoformat(timespec="seconds"),
@@ -76,6 +81,9 @@ class Unit:
             "tags": [*task.spec.tags, *run.tags],
             "metadata": {**task.spec.metadata, **run.metadata},
         }
+        if self.replay is not None:
+            header["rescored_from"] = str(self.replay.source)
+        return header
 
 
 def models_for(task: Task, run: RunConfig) -> list[str]:

@@ -158,6 +158,8 @@ class EvalHeader(_Record):
     started_at: float | None = None
     retry_of: str | None
     retries: int
+    #: the log this one rescored (`evalrun score`): its outputs, scored again
+    rescored_from: str | None = None
     job: str | None
     tags: list[str]
     metadata: dict[str, Any]

@@ -1,0 +1,452 @@
+"""`evalrun log samples` and `evalrun log sample`: a log's samples in the terminal.
+
+Both stream the log: `samples` turns each sample into a compact row (no messages) as it
+is read and keeps only the rows it prints (`--limit` of them, in a heap when sorted);
+`sample` keeps only the records of the one id it shows.
+"""
+
+from __future__ import annotations
+
+import heapq
+import json
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+from evalrun.errors import InputError
+from evalrun.strict import suggest
+
+#: `--sort` keys besides `score.NAME`
+SORT_KEYS = ("id", "epoch", "tokens", "time")
+#: the answer column's width in the table
+ANSWER_WIDTH = 24
+
+
+@dataclass(slots=True)
+class Row:
+    """What the table and `--json` show of one sample x epoch."""
+
+    id: str | int
+    epoch: int
+    scores: dict[str, Any]
+    answer: str | None
+    error: str | None
+    error_message: str | None
+    limit: str | None
+    tokens: int
+    time: float
+    cached: bool
+    reused: bool
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def failed(self) -> bool:
+        """Errored, or some score not correct (a value other than `C` / 1)."""
+        return self.error is not None or any(not _correct(v) for v in self.scores.values())
+
+    def flat(self) -> dict[str, Any]:
+        """The row as `--where` sees it (dotted names, as `results --where`)."""
+        row: dict[str, Any] = {
+            "id": self.id,
+            "epoch": self.epoch,
+            "answer": self.answer,
+            "error": self.error,
+            "limit": self.limit,
+            "tokens": self.tokens,
+            "time": self.time,
+            "cached": self.cached,
+            "reused": self.reused,
+            "metadata": dict(self.metadata),
+            "score": dict(self.scores),
+        }
+        return row
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "epoch": self.epoch,
+            "scores": self.scores,
+            "answer": self.answer,
+            "error": self.error,
+            "error_message": self.error_message,
+            "limit": self.limit,
+            "tokens": self.tokens,
+            "time": self.time,
+            "cached": self.cached,
+            "reused": self.reused,
+            "metadata": self.metadata,
+        }
+
+
+def _correct(value: Any) -> bool:
+    from evalrun.scorer._score import to_float
+
+    try:
+        return to_float(value) == 1.0
+    except ValueError:
+        return False
+
+
+def sample_answer(sample: Any) -> str | None:
+    """The sample's answer; else the first scorer's reading of it; else the completion."""
+    if sample.answer is not None:
+        return str(sample.answer)
+    for score in sample.scores.values():
+        if score.answer is not None:
+            return str(score.answer)
+    return sample.output.completion if sample.output is not None else None
+
+
+def to_row(sample: Any, resumed_at: float | None) -> Row:
+    error = sample.error
+    return Row(
+        id=sample.id,
+        epoch=sample.epoch,
+        scores={name: score.value for name, score in sample.scores.items()},
+        answer=sample_answer(sample),
+        error=error.kind if error is not None else None,
+        error_message=error.message if error is not None else None,
+        limit=sample.limit.kind if sample.limit is not None else None,
+        tokens=sample.usage.total_tokens,
+        time=sample.total_time,
+        cached=bool(sample.output is not None and sample.output.cached),
+        reused=resumed_at is not None and sample.started_at < resumed_at,
+        metadata=sample.metadata,
+    )
+
+
+def sort_key(spec: str) -> tuple[str, bool, Callable[[Row], Any]]:
+    """`(key, descending, key function)` for `--sort KEY` or `-KEY`; a missing value
+    (a score an errored sample does not have) sorts last either way."""
+    descending = spec.startswith("-")
+    key = spec.removeprefix("-").strip()
+    name = key.removeprefix("score.")
+    if key not in SORT_KEYS and not (key.startswith("score.") and name):
+        raise InputError(
+            f"--sort: unknown key `{spec}`{suggest(key, [*SORT_KEYS, 'score.NAME'])} "
+            f"(one of {', '.join(SORT_KEYS)}, score.NAME; -KEY for descending)"
+        )
+
+    def get(row: Row) -> Any:
+        if key == "id":
+            # ints in order, before text ids
+            return (0, row.id, "") if isinstance(row.id, int) else (1, 0, str(row.id))
+        if key in SORT_KEYS:
+            return getattr(row, key)
+        return _score_number(row.scores.get(name))
+
+    def full(row: Row) -> Any:
+        value = get(row)
+        present = value is not None
+        return (present, value) if descending else (not present, value)
+
+    return key, descending, full
+
+
+def _score_number(value: Any) -> float | None:
+    from evalrun.scorer._score import to_float
+
+    if value is None:
+        return None
+    try:
+        return to_float(value)
+    except ValueError:
+        return None
+
+
+@dataclass
+class Selection:
+    """The rows `log samples` prints, and how many matched."""
+
+    rows: list[Row]
+    matched: int
+    scorers: list[str]
+    damage: str | None
+
+
+def select_rows(
+    log: Path,
+    *,
+    failed: bool,
+    errors: bool,
+    where: str | None,
+    sort: str | None,
+    limit: int,
+    emit: Callable[[Row], None] | None = None,
+) -> Selection:
+    """Stream the log's samples into rows, filtered; the first `limit` rows (0: all) in
+    the log's order, or in `sort`'s order (a heap of `limit` rows). With `emit` and no
+    `sort`, each kept row is handed to it as it is read, not kept."""
+    from evalrun.log import open_log
+    from evalrun.rows._filter import compile_where
+
+    if limit < 0:
+        raise InputError(f"--limit: {limit} is negative (0 shows every sample)")
+    keep = compile_where(where) if where else None
+    ordering = sort_key(sort) if sort else None
+    reader = open_log(log)
+    seen_scorers: dict[str, None] = {}
+    matched = 0
+    kept: list[Row] = []
+    try:
+        resumed_at = reader.header().get("started_at")
+
+        def rows() -> Iterator[Row]:
+            nonlocal matched
+            for _, sample in reader.iter_samples():
+                row = to_row(sample, resumed_at)
+                seen_scorers.update(dict.fromkeys(row.scores))
+                if errors and row.error is None:
+                    continue
+                if failed and not row.failed:
+                    continue
+                if keep is not None and not keep(row.flat()):
+                    continue
+                matched += 1
+                yield row
+
+        if ordering is None:
+            for row in rows():
+                if limit and matched > limit:
+                    continue
+                if emit is not None:
+                    emit(row)
+                else:
+                    kept.append(row)
+        else:
+            key, descending, get = ordering
+            if limit:
+                choose = heapq.nlargest if descending else heapq.nsmallest
+                kept = choose(limit, rows(), key=get)
+            else:
+                kept = sorted(rows(), key=get, reverse=descending)
+            if key.startswith("score."):
+                name = key.removeprefix("score.")
+                if name not in seen_scorers and seen_scorers:
+                    raise InputError(
+                        f"--sort: no scorer `{name}` in this log{suggest(name, list(seen_scorers))} "
+                        f"(scorers: {', '.join(seen_scorers)})"
+                    )
+            if emit is not None:
+                for row in kept:
+                    emit(row)
+                kept = []
+        damage = reader.damage.describe() if reader.damage else None
+    finally:
+        reader.close()
+    return Selection(kept, matched, list(seen_scorers), damage)
+
+
+def samples_table(selection: Selection) -> Any:
+    """The rows as a rich table that fits 80 columns."""
+    from rich.table import Table
+
+    table = Table(header_style="bold", pad_edge=False, box=None)
+    table.add_column("id", overflow="ellipsis", no_wrap=True, max_width=18)
+    table.add_column("ep", justify="right")
+    for name in selection.scorers:
+        table.add_column(name, justify="right", overflow="ellipsis", no_wrap=True, max_width=10)
+    table.add_column("answer", overflow="ellipsis", no_wrap=True, max_width=ANSWER_WIDTH)
+    table.add_column("error", no_wrap=True)
+    table.add_column("tokens", justify="right")
+    table.add_column("time", justify="right")
+    table.add_column("", no_wrap=True)
+    for row in selection.rows:
+        flags = [
+            flag
+            for flag, on in (("cached", row.cached), ("reused", row.reused), (row.limit, row.limit))
+            if on
+        ]
+        table.add_row(
+            str(row.id),
+            str(row.epoch),
+            *(_value(row.scores.get(name)) for name in selection.scorers),
+            "-" if row.answer is None else shorten(row.answer, ANSWER_WIDTH),
+            row.error or "-",
+            f"{row.tokens:,}",
+            f"{row.time:.2f}s" if row.time < 10 else f"{row.time:.0f}s",
+            " ".join(str(f) for f in flags),
+        )
+    return table
+
+
+def _value(value: Any) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, float):
+        return f"{value:.3g}"
+    return str(value)
+
+
+def shorten(text: str, width: int) -> str:
+    """One line of at most `width` characters, `…` where it was cut."""
+    line = " ".join(text.split())
+    return line if len(line) <= width else line[: width - 1] + "…"
+
+
+def write_json_row(row: Row, out: IO[str]) -> None:
+    out.write(json.dumps(row.to_json(), default=str) + "\n")
+
+
+# --- one sample ----------------------------------------------------------------------
+
+
+def find_sample(log: Path, sample_id: str, epoch: int | None) -> tuple[list[Any], float | None]:
+    """The records of `sample_id` (each epoch once, in epoch order), or only `epoch`'s.
+    Only the matching records are validated and kept; an unknown id or epoch is an
+    `InputError` naming the closest ids or the epochs there are."""
+    from evalrun.log import EvalSample, open_log
+    from evalrun.log._base import parse_line
+
+    reader = open_log(log)
+    found: dict[int, Any] = {}
+    ids: set[str] = set()
+    try:
+        resumed_at = reader.header().get("started_at")
+        for line in reader.sample_lines():
+            record = parse_line(line)
+            if record is None:
+                continue
+            this = str(record.get("id"))
+            if this != sample_id:
+                if len(ids) < 1_000_000:
+                    ids.add(this)
+                continue
+            try:
+                sample = EvalSample.model_validate_json(line)
+            except ValueError:
+                continue
+            found.setdefault(sample.epoch, sample)
+    finally:
+        reader.close()
+    if not found:
+        raise InputError(f"{log}: no sample with id `{sample_id}`{suggest(sample_id, ids)}")
+    if epoch is not None:
+        if epoch not in found:
+            epochs = ", ".join(str(e) for e in sorted(found))
+            raise InputError(
+                f"--epoch: sample `{sample_id}` has no epoch {epoch} (epochs: {epochs})"
+            )
+        return [found[epoch]], resumed_at
+    return [found[e] for e in sorted(found)], resumed_at
+
+
+def sample_lines(sample: Any, resumed_at: float | None) -> Iterator[str]:
+    """One sample whole, as text lines: header, input, target, transcript, answer,
+    scores (a grader's prompt and reply), error and traceback, earlier attempts, the
+    model calls' retries, the limit hit, a survey's answers, usage and time."""
+    flags = []
+    if sample.output is not None and sample.output.cached:
+        flags.append("cached")
+    if resumed_at is not None and sample.started_at < resumed_at:
+        flags.append("reused from the log eval-retry resumed")
+    yield f"sample {sample.id}  epoch {sample.epoch}  attempt {sample.attempt}" + (
+        f"  ({', '.join(flags)})" if flags else ""
+    )
+    yield ""
+    yield from _section("input", sample.input)
+    target = sample.target
+    yield from _section("target", " | ".join(target) if isinstance(target, list) else target)
+    if sample.choices:
+        yield "choices:"
+        for letter, choice in zip("ABCDEFGHIJKLMNOPQRSTUVWXYZ", sample.choices, strict=False):
+            yield f"  {letter}) {choice}"
+    if sample.metadata:
+        yield "metadata: " + json.dumps(sample.metadata, default=str, ensure_ascii=False)
+    yield ""
+    yield f"messages ({len(sample.messages)})"
+    for message in sample.messages:
+        yield f"── {message.role} " + "─" * max(3, 40 - len(message.role))
+        yield from message.content.splitlines() or [""]
+    yield "─" * 44
+    yield ""
+    yield from _section("answer", sample_answer(sample) or "-")
+    if sample.scores:
+        yield "scores"
+        for name, score in sample.scores.items():
+            yield f"  {name}: {_value(score.value)}" + (
+                f"  (answer: {score.answer})" if score.answer is not None else ""
+            )
+            if score.explanation:
+                yield from _indented("explanation", score.explanation, 4)
+            metadata = dict(score.metadata or {})
+            grader = metadata.pop("grader", None)
+            if isinstance(grader, Mapping):
+                yield f"    grader: {grader.get('model', '-')}"
+                yield from _indented("grader prompt", str(grader.get("prompt", "")), 4)
+                yield from _indented("grader reply", str(grader.get("reply", "")), 4)
+            if metadata:
+                yield "    metadata: " + json.dumps(metadata, default=str, ensure_ascii=False)
+    else:
+        yield "scores: none"
+    if sample.error is not None:
+        yield ""
+        yield from _error("error", sample.error)
+    if sample.errors:
+        yield ""
+        yield f"earlier attempts ({len(sample.errors)})"
+        for number, error in enumerate(sample.errors, start=1):
+            yield from _error(f"  attempt {number}", error, indent=4)
+    if sample.retries:
+        yield ""
+        yield f"model call retries ({len(sample.retries)})"
+        for retry in sample.retries:
+            wait = "gave up" if retry.wait is None else f"waited {retry.wait:.2f}s"
+            yield f"  {retry.error}  ({wait})"
+    if sample.limit is not None:
+        limit = sample.limit
+        yield ""
+        yield f"limit hit: {limit.kind} {limit.used:g} of {limit.limit:g}: {limit.message}"
+    survey = (sample.store.get("survey") or {}) if isinstance(sample.store, dict) else {}
+    answers = survey.get("answers") if isinstance(survey, dict) else None
+    if isinstance(answers, dict) and answers:
+        yield ""
+        yield f"survey answers ({len(answers)})"
+        for question, entry in answers.items():
+            if not isinstance(entry, dict):
+                continue
+            answer = entry.get("answer")
+            yield f"  {question}: {'-' if answer is None else answer}  [{entry.get('status')}]"
+            if entry.get("comment"):
+                yield f"    comment: {entry['comment']}"
+            if entry.get("reason"):
+                yield f"    reason: {entry['reason']}"
+    usage = sample.usage
+    yield ""
+    yield (
+        f"usage: {usage.total_tokens:,} tokens ({usage.input_tokens:,} in, "
+        f"{usage.output_tokens:,} out"
+        + (f", {usage.reasoning_tokens:,} reasoning" if usage.reasoning_tokens else "")
+        + f"), {usage.calls} call{'s' if usage.calls != 1 else ''}, ${usage.cost:.4f}"
+        + (f" ({usage.unpriced} unpriced)" if usage.unpriced else "")
+    )
+    yield f"time: {sample.total_time:.3f}s"
+
+
+def _section(name: str, text: str) -> Iterator[str]:
+    lines = text.splitlines() or [""]
+    if len(lines) == 1:
+        yield f"{name}: {lines[0]}"
+    else:
+        yield f"{name}:"
+        yield from ("  " + line for line in lines)
+
+
+def _indented(name: str, text: str, indent: int) -> Iterator[str]:
+    pad = " " * indent
+    lines = text.splitlines() or [""]
+    if len(lines) == 1:
+        yield f"{pad}{name}: {lines[0]}"
+    else:
+        yield f"{pad}{name}:"
+        yield from (f"{pad}  {line}" for line in lines)
+
+
+def _error(title: str, error: Any, indent: int = 2) -> Iterator[str]:
+    kind = error.kind + (f" ({error.limit})" if error.limit else "")
+    yield f"{title}: {kind}: {error.message}"
+    if error.traceback:
+        pad = " " * indent
+        yield f"{pad}traceback:"
+        yield from (f"{pad}  {line}" for line in error.traceback.rstrip().splitlines())
