@@ -3,9 +3,10 @@
 The public API is re-exported here lazily, so `import evalrun` (and `evalrun --help`)
 stays fast: nothing heavy is imported until it is used. `dir(evalrun)` lists it:
 running (`eval`, `eval_retry`, `score`, `load_tasks`, `plan_eval`, `RunConfig`, `EvalResult`,
-`InputError`), reading logs (`read_log`, `EvalLog`, `results`), and writing solver steps and
-scorers (`TaskState`, `Sample`, `ChatMessage`, `GenerateConfig`, `ModelOutput`, `Usage`,
-`Score` and its values `CORRECT`, `INCORRECT`, `PARTIAL`, `NOANSWER`).
+`InputError`), reading logs (`read_log`, `EvalLog`, `results`), comparing two runs (`diff`,
+`Comparison`), and writing solver steps and scorers (`TaskState`, `Sample`, `ChatMessage`,
+`GenerateConfig`, `ModelOutput`, `Usage`, `Score` and its values `CORRECT`, `INCORRECT`,
+`PARTIAL`, `NOANSWER`).
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ _EXPORTS = {
     "load_tasks": "evalrun.api",
     "plan_eval": "evalrun.api",
     "score": "evalrun._score",
+    "diff": "evalrun._diff",
+    "Comparison": "evalrun._diff",
     "RunConfig": "evalrun.config",
     "InputError": "evalrun.errors",
     "EvalResult": "evalrun.engine",
@@ -42,6 +45,7 @@ _EXPORTS = {
 
 if TYPE_CHECKING:
     from evalrun import jobs
+    from evalrun._diff import Comparison, diff
     from evalrun._score import score
     from evalrun.api import eval, eval_retry, load_tasks, plan_eval
     from evalrun.config import RunConfig
@@ -77,6 +81,7 @@ __all__ = [
     "NOANSWER",
     "PARTIAL",
     "ChatMessage",
+    "Comparison",
     "EvalLog",
     "EvalResult",
     "GenerateConfig",
@@ -87,6 +92,7 @@ __all__ = [
     "Score",
     "TaskState",
     "Usage",
+    "diff",
     "eval",
     "eval_retry",
     "jobs",

@@ -12,6 +12,7 @@ COMMANDS = [
     "score",
     "eval",
     "eval-retry",
+    "diff",
     "eval-set",
     "prompts",
     "estimate",

@@ -28,6 +28,7 @@ _MODULES = {
     "results": "_results",
     "survey": "_survey",
     "jobs": "_jobs",
+    "diff": "_diff",
     "score": "_score",
 }
 
