@@ -16,20 +16,21 @@ if TYPE_CHECKING:
 
 
 #: the module that registers each command: a command's run imports only its own, so
-#: typer builds only its options (building all of them cost ~0.1 s of every start)
-_MODULES = {
+#: typer builds only its options (building all of them cost ~0.1 s of every start);
+#: `evalrun.cli._commands` imports them all, in this order
+_MODULES = {  # (in the order `evalrun --help` lists them)
     "eval": "_eval",
     "eval-retry": "_eval",
     "eval-set": "_evalset",
     "prompts": "_preview",
     "estimate": "_preview",
     "cache": "_preview",
-    "log": "_log",
-    "results": "_results",
-    "survey": "_survey",
-    "jobs": "_jobs",
-    "diff": "_diff",
     "score": "_score",
+    "results": "_results",
+    "diff": "_diff",
+    "jobs": "_jobs",
+    "log": "_log",
+    "survey": "_survey",
 }
 
 

@@ -1,9 +1,13 @@
 """The typer application with every command registered: importing this module is
-what registers them (each command module adds its commands to `_app.app`)."""
+what registers them (each command module adds its commands to `_app.app`), in the
+order of `evalrun.cli._MODULES`."""
 
-import evalrun.cli._diff
-import evalrun.cli._score  # noqa: F401
-from evalrun.cli import _eval, _evalset, _jobs, _log, _preview, _results, _survey  # noqa: F401
+import importlib
+
+from evalrun.cli import _MODULES
 from evalrun.cli._app import app
+
+for _module in dict.fromkeys(_MODULES.values()):
+    importlib.import_module(f"evalrun.cli.{_module}")
 
 __all__ = ["app"]
