@@ -294,20 +294,13 @@ def _read(path: Path) -> _Run:
     """One run's reduced values: each sample record's scores (the first readable record of
     each id x epoch), then each sample's epochs reduced by the run's reducer."""
     import orjson
-    from pydantic import ValidationError
 
     from evalrun.log import EvalHeader, open_log
+    from evalrun.log._open import validate_part
 
     reader = open_log(path)
     try:
-        try:
-            header = EvalHeader.model_validate(reader.header())
-        except ValidationError as exc:
-            first = exc.errors(include_url=False)[0]
-            where = ".".join(str(p) for p in first["loc"])
-            raise InputError(
-                f"not a valid evalrun log: header.{where}: {first['msg']}", Location(path)
-            ) from None
+        header = validate_part(EvalHeader, reader.header(), path)
         summary = reader.summary()
         epochs_spec = header.task_spec.get("epochs") or {}
         reducers = epochs_spec.get("reducer") if isinstance(epochs_spec, dict) else None

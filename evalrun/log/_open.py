@@ -109,10 +109,10 @@ def read_summary(path: Path | str, *, verify: bool = False) -> LogSummary:
     """
     reader = open_log(path)
     try:
-        header = _validate(EvalHeader, reader.header(), path)
+        header = validate_part(EvalHeader, reader.header(), path)
         summary = reader.summary()
         results = (
-            _validate(EvalResults, summary["results"], path)
+            validate_part(EvalResults, summary["results"], path)
             if summary and summary.get("results")
             else None
         )
@@ -184,7 +184,7 @@ def read_log(path: Path | str) -> EvalLog:
         version = header.pop("version", 0)
         samples = [sample for _, sample in reader.iter_samples()]
         dataset = list(reader.iter_dataset())
-        log = _validate(EvalLog, {"version": version, "header": header, **summary}, path)
+        log = validate_part(EvalLog, {"version": version, "header": header, **summary}, path)
         log.dataset, log.samples = dataset, samples
         reader.damage.settle(
             samples=len(samples),
@@ -219,7 +219,9 @@ def resume_chain(path: Path) -> Iterator[tuple[Path, LogReader]]:
         current = Path(earlier) if earlier and not finished and Path(earlier).is_file() else None
 
 
-def _validate(model: Any, data: Any, path: Path | str) -> Any:
+def validate_part(model: Any, data: Any, path: Path | str) -> Any:
+    """A part of a log (its header, its results) checked against the schema; an
+    `InputError` at the log naming the first wrong field otherwise."""
     try:
         return model.model_validate(data)
     except ValidationError as exc:
