@@ -39,21 +39,21 @@ def make_task(folder: Path, samples: int, *, epochs: int = 1, name: str = "bench
 
 
 def measure(args: list[str], cwd: Path | None = None) -> Measured:
-    """Run `args`, returning wall time and the child's peak resident memory."""
-    started = time.perf_counter()
-    proc = subprocess.Popen(
-        args, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
-    )
-    out, err = "", ""
-    # wait4 gives the rusage of this very child (peak RSS in KiB on Linux)
-    _, status, usage = os.wait4(proc.pid, 0)
-    seconds = time.perf_counter() - started
-    if proc.stdout:
-        out = proc.stdout.read()
-    if proc.stderr:
-        err = proc.stderr.read()
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    return Measured(seconds, usage.ru_maxrss / 1024, proc.returncode, out, err)
+    """Run `args`, returning wall time and the child's peak resident memory. Its output
+    goes to temporary files (a pipe would block a child that prints more than it holds
+    while this waits for the child's rusage)."""
+    import tempfile
+
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        started = time.perf_counter()
+        proc = subprocess.Popen(args, cwd=cwd, stdout=out, stderr=err, text=True)
+        # wait4 gives the rusage of this very child (peak RSS in KiB on Linux)
+        _, status, usage = os.wait4(proc.pid, 0)
+        seconds = time.perf_counter() - started
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        return Measured(seconds, usage.ru_maxrss / 1024, proc.returncode, out.read(), err.read())
 
 
 def evalrun(*args: str) -> list[str]:
