@@ -13,6 +13,7 @@ COMMANDS = [
     "eval",
     "eval-retry",
     "diff",
+    "view",
     "eval-set",
     "prompts",
     "estimate",
@@ -83,21 +84,31 @@ print('HEAVY', [m for m in {modules!r} if m in sys.modules])
 """
 
 
+#: what only `evalrun view` imports (the optional `view` extra)
+VIEWER = ("starlette", "uvicorn", "evalrun.view._app")
+
+
 def test_help_and_mock_runs_do_not_import_litellm(tmp_path) -> None:
     from conftest import TASKS
 
     help_only = ["evalrun", "--help"]
     mock_run = ["evalrun", "eval", str(TASKS / "dates.yaml"), "--log-dir", str(tmp_path), "--display", "none"]  # fmt: skip
     for argv, modules in (
-        (help_only, ("litellm", "openai", "tiktoken", "pydantic", "jinja2", "anyio")),
+        (help_only, ("litellm", "openai", "tiktoken", "pydantic", "jinja2", "anyio", *VIEWER)),
         # a task run builds no survey components (~0.2 s of pydantic models)
-        (mock_run, ("litellm", "openai", "tiktoken", "evalrun.survey._interview")),
+        (mock_run, ("litellm", "openai", "tiktoken", "evalrun.survey._interview", *VIEWER)),
     ):
         script = IMPORTS_AFTER.format(argv=argv, modules=modules)
         out = subprocess.run(
             [sys.executable, "-c", script], capture_output=True, text=True, check=True
         ).stdout
         assert "HEAVY []" in out, (argv, out)
+
+
+def test_importing_evalrun_does_not_import_the_viewer() -> None:
+    script = f"import sys, evalrun, evalrun.view; print('HEAVY', [m for m in {VIEWER!r} if m in sys.modules])"
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    assert "HEAVY []" in out.stdout, out.stdout
 
 
 def test_version() -> None:

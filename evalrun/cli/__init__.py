@@ -28,6 +28,7 @@ _MODULES = {  # (in the order `evalrun --help` lists them)
     "score": "_score",
     "results": "_results",
     "diff": "_diff",
+    "view": "_view",
     "jobs": "_jobs",
     "log": "_log",
     "survey": "_survey",
