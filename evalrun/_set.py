@@ -173,7 +173,7 @@ def _to_dict(result: EvalResult) -> dict[str, Any]:
         "task": result.task,
         "model": result.model,
         "status": result.status,
-        "counts": result.counts.to_dict(),
+        "counts": result.counts.to_results(),
         "scores": result.scores,
         "thresholds": result.thresholds,
         "usage": result.usage,
@@ -182,13 +182,12 @@ def _to_dict(result: EvalResult) -> dict[str, Any]:
 
 
 def _from_dict(data: dict[str, Any], path: Path) -> EvalResult:
-    counts = {k: v for k, v in data["counts"].items() if k in SampleCounts.__dataclass_fields__}
     return EvalResult(
         data["task"],
         data["model"],
         data["status"],
         path,
-        SampleCounts(**counts),
+        SampleCounts.from_results(data["counts"]),
         scores=data["scores"],
         thresholds=data["thresholds"],
         usage=data["usage"],

@@ -71,21 +71,29 @@ def eval_command(
     (each wins over the one before). Generation settings (--temperature to
     --stop-seqs) default to the task's, else the provider's.
     """
-    given = dict(locals())
-    del given["tasks"], given["config"], given["junit"], given["summary_json"]
-    files = {"model_args": given.pop("model_args_file"), "task_args": given.pop("task_args_file")}
+    run_tasks("eval", dict(locals()))
+
+
+def run_tasks(function: str, given: dict[str, Any]) -> None:
+    """What `eval` and `eval-set` do with their options (the same ones): one run config
+    (the --config file under the command line), the API's `function` under a progress
+    display, then the plan (`--dry-run`) or the results, the reports and the exit status."""
     from evalrun import api
     from evalrun.config import RunConfig
 
+    given = dict(given)
+    tasks, config = given.pop("tasks"), given.pop("config")
+    reports = {"junit": given.pop("junit", None), "summary_json": given.pop("summary_json", None)}
+    files = {"model_args": given.pop("model_args_file"), "task_args": given.pop("task_args_file")}
     file_options = api.read_config_file(config) if config else None
     run = RunConfig.from_options(file_options, files, given)
     with _reporter(run.display, run.heartbeat) as reporter:
-        results = api.eval(tasks, config=run, reporter=reporter, handle_signals=True)
+        results = getattr(api, function)(tasks, config=run, reporter=reporter, handle_signals=True)
     if run.dry_run:
         for result in results:
             print(f"plan: {result.task} x {result.model}: {result.total} sample-epochs")
         raise typer.Exit(EXIT_OK)
-    _finish(results, junit=junit, summary_json=summary_json)
+    _finish(results, **reports)
 
 
 @app.command("eval-retry", short_help="Finish runs that errored or were interrupted.")

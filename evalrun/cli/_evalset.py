@@ -9,11 +9,9 @@ from __future__ import annotations
 import inspect
 from typing import Annotated, Any
 
-import typer
-
 from evalrun.cli import _options as o
-from evalrun.cli._app import EXIT_OK, app, guarded
-from evalrun.cli._eval import _finish, _reporter, eval_command
+from evalrun.cli._app import app, guarded
+from evalrun.cli._eval import eval_command, run_tasks
 
 RetryAttempts = Annotated[
     int | None,
@@ -57,19 +55,7 @@ def eval_set_command(**given: Any) -> None:
     runs new ones; a unit that ends in error is retried at once (--retry-attempts). Exit
     0 only when every unit is complete, successful and at or above its thresholds.
     """
-    from evalrun import api
-    from evalrun.config import RunConfig
-
-    tasks, config = given.pop("tasks"), given.pop("config")
-    files = {"model_args": given.pop("model_args_file"), "task_args": given.pop("task_args_file")}
-    reports = {k: given.pop(k) for k in ("junit", "summary_json") if k in given}
-    file_options = api.read_config_file(config) if config else None
-    run = RunConfig.from_options(file_options, files, given)
-    with _reporter(run.display, run.heartbeat) as reporter:
-        results = api.eval_set(tasks, config=run, reporter=reporter, handle_signals=True)
-    if run.dry_run:
-        raise typer.Exit(EXIT_OK)
-    _finish(results, **reports)
+    run_tasks("eval_set", given)
 
 
 def _signature() -> inspect.Signature:
