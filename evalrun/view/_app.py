@@ -24,11 +24,21 @@ from typing import Any
 import orjson
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import FileResponse, Response
 from starlette.routing import Route
 
 from evalrun.errors import InputError
 from evalrun.view._paths import LogNameError, resolve_log
+
+#: the front-end: files shipped in the package, served as they are (no build step)
+STATIC = Path(__file__).parent / "static"
+#: the only files `/static/` serves, and their types
+ASSETS = {
+    "app.js": "text/javascript; charset=utf-8",
+    "style.css": "text/css; charset=utf-8",
+}
+#: a page and its scripts are re-read on every load (an upgrade shows at once)
+NO_STORE = {"Cache-Control": "no-store"}
 
 #: the samples page's default and largest `limit`
 PAGE = 50
@@ -181,8 +191,19 @@ def create_app(log_dir: Path, log: Path | None = None) -> Starlette:
         assert isinstance(exc, LogNameError)
         return _error(exc.message, exc.status)
 
+    def page(request: Request) -> Response:
+        return FileResponse(STATIC / "index.html", headers=NO_STORE)
+
+    def asset(request: Request) -> Response:
+        file = request.path_params["file"]
+        if file not in ASSETS:
+            return _error(f"no file `{file}`", 404)
+        return FileResponse(STATIC / file, media_type=ASSETS[file], headers=NO_STORE)
+
     # `samples/{id}` before `{name:path}` alone: a log name never ends in `/samples`
     routes = [
+        Route("/", page, methods=["GET"]),
+        Route("/static/{file}", asset, methods=["GET"]),
         Route("/api/runs", runs, methods=["GET"]),
         Route("/api/runs/{name:path}/samples/{id}", sample, methods=["GET"]),
         Route("/api/runs/{name:path}/samples", samples, methods=["GET"]),
