@@ -4,6 +4,7 @@ traversal attempts refused (no file outside the log dir can be read)."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
@@ -227,3 +228,137 @@ def test_one_log_shows_only_that_log(log_dir: Path) -> None:
     assert [r["name"] for r in client.get("/api/runs").json()["runs"]] == [dates.name]
     assert client.get(f"/api/runs/{dates.name}").status_code == 200
     assert client.get(f"/api/runs/{arithmetic.name}").status_code == 404
+
+
+def test_a_runs_intervals_and_score_distribution(client: TestClient, log_dir: Path) -> None:
+    path = _log(log_dir, "arithmetic")
+    log = raw_log(path)
+    body = client.get(f"/api/runs/{path.name}").json()
+    assert body["survey"] is False
+    assert client.get(f"/api/runs/{path.name}/survey").status_code == 404
+    (score,) = log["results"]["scores"]
+    interval = body["intervals"]["match"]
+    accuracy, stderr = score["metrics"]["accuracy"], score["metrics"]["stderr"]
+    assert interval["metric"] == "accuracy" and interval["value"] == accuracy
+    assert interval["low"] == pytest.approx(max(0.0, accuracy - 1.959964 * stderr))
+    assert interval["high"] == pytest.approx(min(1.0, accuracy + 1.959964 * stderr))
+    values = [s["scores"]["match"]["value"] for s in log["samples"]]
+    scores = client.get(f"/api/runs/{path.name}/scores").json()
+    assert scores["rows"] == 20
+    assert scores["scorers"]["match"] == {
+        "kind": "binary",
+        "count": 20,
+        "bins": [
+            {"label": "C", "count": values.count("C")},
+            {"label": "I", "count": values.count("I")},
+        ],
+    }
+
+
+def test_a_survey_page(tmp_path: Path) -> None:
+    """Per-question answers as `evalrun results` counts them, and the flow graph's nodes
+    and edges as `survey flow` draws them; a task's log is not a survey's (404)."""
+    env = {"EVALRUN_LOG_DIR": str(tmp_path / "logs")}
+    survey_file = TASKS / "coffee.survey.yaml"
+    result = run_forked("eval", str(survey_file), "--display", "none", cwd=tmp_path, env=env)
+    assert result.code == 0, result.output
+    (path,) = logs_in(tmp_path / "logs")
+    client = TestClient(create_app(tmp_path / "logs"))
+    assert client.get(f"/api/runs/{path.name}").json()["survey"] is True
+    body = client.get(f"/api/runs/{path.name}/survey").json()
+    names = [q["name"] for q in body["questions"]]
+    assert names == ["drinks", "max_price", "value", "priorities", "budget", "times"]
+    answers = [s["store"]["survey"]["answers"] for s in raw_log(path)["samples"]]
+    for question in body["questions"]:  # each status counted as the interviews recorded it
+        shown, name = question["answers"], question["name"]
+        for status in ("valid", "invalid", "skipped"):
+            assert shown[status] == sum(
+                1 for a in answers if a.get(name, {}).get("status") == status
+            ), (name, status)
+    chosen = [o for a in answers if a["drinks"]["status"] == "valid" for o in a["drinks"]["answer"]]
+    assert body["questions"][0]["answers"]["counts"] == {
+        option: chosen.count(option) for option in body["questions"][0]["options"]
+    }
+    drinks = body["questions"][0]
+    assert drinks["type"] == "checkbox" and "espresso" in drinks["options"]
+    assert sum(drinks["answers"]["counts"].values()) >= drinks["answers"]["valid"] > 0
+    flow = body["flow"]
+    assert [n["id"] for n in flow["nodes"] if n["kind"] == "question"] == [f"q_{n}" for n in names]
+    assert flow["nodes"][-1] == {"id": "END", "label": "end", "kind": "end"}
+    mermaid = run_forked("survey", "flow", str(survey_file), cwd=tmp_path, env=env).out
+    for edge in flow["edges"]:  # every edge drawn by `survey flow` too
+        assert f"{edge['source']} " in mermaid and edge["target"] in mermaid
+    assert {e["kind"] for e in flow["edges"]} >= {"order", "skip", "pipes", "memory"}
+
+
+def test_the_comparison_of_two_runs(client: TestClient, log_dir: Path, tmp_path: Path) -> None:
+    """`/api/compare` answers what `evalrun diff --format json` prints; two runs of
+    different tasks are a 400 that names them as asked."""
+    a, b = _log(log_dir, "arithmetic"), _log(log_dir, "arithmetic")
+    body = client.get("/api/compare", params={"a": a.name, "b": b.name}).json()
+    printed = run_forked("diff", str(a), str(b), "--format", "json", cwd=tmp_path)
+    assert printed.code == 0, printed.output
+    expected = json.loads(printed.out)
+    expected["a"]["log"] = expected["b"]["log"] = a.name
+    assert body == expected
+    assert body["scorers"][0]["p_value"] == 1.0 and body["regressed"] is False
+    other = client.get("/api/compare", params={"a": a.name, "b": _log(log_dir, "dates").name})
+    assert other.status_code == 400 and "not runs of the same task" in other.json()["error"]
+    assert str(log_dir) not in other.text
+    assert client.get("/api/compare", params={"a": a.name}).status_code == 400
+    assert client.get("/api/compare", params={"a": a.name, "b": "../x.eval"}).status_code == 400
+
+
+def test_a_log_being_written_shows_new_samples(log_dir: Path, tmp_path: Path) -> None:
+    """A log written in steps, as a run writes it: each request sees the samples flushed
+    so far (no restart), `live` until the log is closed; then its final status."""
+    from evalrun.log import open_writer
+
+    source = raw_log(_log(log_dir, "arithmetic"))
+    folder = tmp_path / "live"
+    folder.mkdir()
+    client = TestClient(create_app(folder))
+    path = folder / "growing.eval"
+    writer = open_writer(path, source["header"], source["dataset"])
+    url = "/api/runs/growing.eval/samples"
+    try:
+        seen = []
+        for start in (0, 5, 12):
+            for sample in source["samples"][start : start + (5 if start == 0 else 7)]:
+                writer.write_raw(json.dumps(sample, separators=(",", ":")).encode())
+            writer.flush()
+            body = client.get(url, params={"limit": 100}).json()
+            seen.append((body["total"], body["live"]))
+            assert [r["id"] for r in body["rows"]] == [
+                s["id"] for s in source["samples"][: body["total"]]
+            ]
+        assert seen == [(5, True), (12, True), (19, True)]
+        assert client.get("/api/runs").json()["runs"][0]["status"] == "started"
+    finally:
+        for sample in source["samples"][19:]:
+            writer.write_raw(json.dumps(sample, separators=(",", ":")).encode())
+        writer.close("success", None, {}, None)
+    body = client.get(url, params={"limit": 100}).json()
+    assert (body["total"], body["live"]) == (20, False)
+    assert client.get("/api/runs/growing.eval").json()["status"] == "success"
+
+
+def test_runs_list_reads_the_job_index(log_dir: Path, tmp_path: Path) -> None:
+    """With a job index, the list comes from it (`source: index`) and says what a scan
+    says; a log copied in, which the index does not know, is listed too."""
+    client = TestClient(create_app(log_dir))
+    indexed = client.get("/api/runs").json()
+    assert indexed["source"] == "index"
+    folder = tmp_path / "copy"
+    folder.mkdir()
+    for path in logs_in(log_dir):
+        (folder / path.name).write_bytes(path.read_bytes())
+    scanned = TestClient(create_app(folder)).get("/api/runs").json()
+    assert scanned["source"] == "scan"
+    pick = ("name", "task", "model", "status", "created", "job", "metrics")
+    assert [{k: r[k] for k in pick} for r in indexed["runs"]] == [
+        {k: r[k] for k in pick} for r in scanned["runs"]
+    ]
+    for index_row, scan_row in zip(indexed["runs"], scanned["runs"], strict=True):
+        for key, value in index_row["counts"].items():
+            assert scan_row["counts"][key] == value

@@ -223,15 +223,13 @@ def log_samples(
     """A log's samples, one row per sample x epoch: id, epoch, each scorer's value, the
     answer (shortened), the error's kind, tokens, time, and whether it was cached, reused
     by eval-retry or stopped at a limit. The log is streamed: any size."""
-    from evalrun.cli._samples import samples_table, select_rows, write_json_row
+    from evalrun.cli._samples import samples_table, write_json_row
+    from evalrun.rows._samples import RowQuery, select_rows
 
     out = sys.stdout
     selection = select_rows(
         log,
-        failed=failed,
-        errors=errors,
-        where=where,
-        sort=sort,
+        RowQuery.build(failed=failed, errors=errors, where=where, sort=sort),
         limit=limit,
         emit=(lambda row: write_json_row(row, out)) if as_json else None,
     )

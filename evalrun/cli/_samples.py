@@ -7,235 +7,19 @@ is read and keeps only the rows it prints (`--limit` of them, in a heap when sor
 
 from __future__ import annotations
 
-import heapq
 import json
-from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import IO, Any
 
+import orjson
+
 from evalrun.errors import InputError
+from evalrun.rows._samples import Row, Selection, answer_of
 from evalrun.strict import suggest
 
-#: `--sort` keys besides `score.NAME`
-SORT_KEYS = ("id", "epoch", "tokens", "time")
 #: the answer column's width in the table
 ANSWER_WIDTH = 24
-
-
-@dataclass(slots=True)
-class Row:
-    """What the table and `--json` show of one sample x epoch."""
-
-    id: str | int
-    epoch: int
-    scores: dict[str, Any]
-    answer: str | None
-    error: str | None
-    error_message: str | None
-    limit: str | None
-    tokens: int
-    time: float
-    cached: bool
-    reused: bool
-    metadata: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def failed(self) -> bool:
-        """Errored, or some score not correct (a value other than `C` / 1)."""
-        return self.error is not None or any(not _correct(v) for v in self.scores.values())
-
-    def flat(self) -> dict[str, Any]:
-        """The row as `--where` sees it (dotted names, as `results --where`)."""
-        row: dict[str, Any] = {
-            "id": self.id,
-            "epoch": self.epoch,
-            "answer": self.answer,
-            "error": self.error,
-            "limit": self.limit,
-            "tokens": self.tokens,
-            "time": self.time,
-            "cached": self.cached,
-            "reused": self.reused,
-            "metadata": dict(self.metadata),
-            "score": dict(self.scores),
-        }
-        return row
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "epoch": self.epoch,
-            "scores": self.scores,
-            "answer": self.answer,
-            "error": self.error,
-            "error_message": self.error_message,
-            "limit": self.limit,
-            "tokens": self.tokens,
-            "time": self.time,
-            "cached": self.cached,
-            "reused": self.reused,
-            "metadata": self.metadata,
-        }
-
-
-def _correct(value: Any) -> bool:
-    from evalrun.scorer._score import to_float
-
-    try:
-        return to_float(value) == 1.0
-    except ValueError:
-        return False
-
-
-def sample_answer(sample: Any) -> str | None:
-    """The sample's answer; else the first scorer's reading of it; else the completion."""
-    if sample.answer is not None:
-        return str(sample.answer)
-    for score in sample.scores.values():
-        if score.answer is not None:
-            return str(score.answer)
-    return sample.output.completion if sample.output is not None else None
-
-
-def to_row(sample: Any, resumed_at: float | None) -> Row:
-    error = sample.error
-    return Row(
-        id=sample.id,
-        epoch=sample.epoch,
-        scores={name: score.value for name, score in sample.scores.items()},
-        answer=sample_answer(sample),
-        error=error.kind if error is not None else None,
-        error_message=error.message if error is not None else None,
-        limit=sample.limit.kind if sample.limit is not None else None,
-        tokens=sample.usage.total_tokens,
-        time=sample.total_time,
-        cached=bool(sample.output is not None and sample.output.cached),
-        reused=resumed_at is not None and sample.started_at < resumed_at,
-        metadata=sample.metadata,
-    )
-
-
-def sort_key(spec: str) -> tuple[str, bool, Callable[[Row], Any]]:
-    """`(key, descending, key function)` for `--sort KEY` or `-KEY`; a missing value
-    (a score an errored sample does not have) sorts last either way."""
-    descending = spec.startswith("-")
-    key = spec.removeprefix("-").strip()
-    name = key.removeprefix("score.")
-    if key not in SORT_KEYS and not (key.startswith("score.") and name):
-        raise InputError(
-            f"--sort: unknown key `{spec}`{suggest(key, [*SORT_KEYS, 'score.NAME'])} "
-            f"(one of {', '.join(SORT_KEYS)}, score.NAME; -KEY for descending)"
-        )
-
-    def get(row: Row) -> Any:
-        if key == "id":
-            # ints in order, before text ids
-            return (0, row.id, "") if isinstance(row.id, int) else (1, 0, str(row.id))
-        if key in SORT_KEYS:
-            return getattr(row, key)
-        return _score_number(row.scores.get(name))
-
-    def full(row: Row) -> Any:
-        value = get(row)
-        present = value is not None
-        return (present, value) if descending else (not present, value)
-
-    return key, descending, full
-
-
-def _score_number(value: Any) -> float | None:
-    from evalrun.scorer._score import to_float
-
-    if value is None:
-        return None
-    try:
-        return to_float(value)
-    except ValueError:
-        return None
-
-
-@dataclass
-class Selection:
-    """The rows `log samples` prints, and how many matched."""
-
-    rows: list[Row]
-    matched: int
-    scorers: list[str]
-    damage: str | None
-
-
-def select_rows(
-    log: Path,
-    *,
-    failed: bool,
-    errors: bool,
-    where: str | None,
-    sort: str | None,
-    limit: int,
-    emit: Callable[[Row], None] | None = None,
-) -> Selection:
-    """Stream the log's samples into rows, filtered; the first `limit` rows (0: all) in
-    the log's order, or in `sort`'s order (a heap of `limit` rows). With `emit` and no
-    `sort`, each kept row is handed to it as it is read, not kept."""
-    from evalrun.log import open_log
-    from evalrun.rows._filter import compile_where
-
-    if limit < 0:
-        raise InputError(f"--limit: {limit} is negative (0 shows every sample)")
-    keep = compile_where(where) if where else None
-    ordering = sort_key(sort) if sort else None
-    reader = open_log(log)
-    seen_scorers: dict[str, None] = {}
-    matched = 0
-    kept: list[Row] = []
-    try:
-        resumed_at = reader.header().get("started_at")
-
-        def rows() -> Iterator[Row]:
-            nonlocal matched
-            for _, sample in reader.iter_samples():
-                row = to_row(sample, resumed_at)
-                seen_scorers.update(dict.fromkeys(row.scores))
-                if errors and row.error is None:
-                    continue
-                if failed and not row.failed:
-                    continue
-                if keep is not None and not keep(row.flat()):
-                    continue
-                matched += 1
-                yield row
-
-        if ordering is None:
-            for row in rows():
-                if limit and matched > limit:
-                    continue
-                if emit is not None:
-                    emit(row)
-                else:
-                    kept.append(row)
-        else:
-            key, descending, get = ordering
-            if limit:
-                choose = heapq.nlargest if descending else heapq.nsmallest
-                kept = choose(limit, rows(), key=get)
-            else:
-                kept = sorted(rows(), key=get, reverse=descending)
-            if key.startswith("score."):
-                name = key.removeprefix("score.")
-                if name not in seen_scorers and seen_scorers:
-                    raise InputError(
-                        f"--sort: no scorer `{name}` in this log{suggest(name, list(seen_scorers))} "
-                        f"(scorers: {', '.join(seen_scorers)})"
-                    )
-            if emit is not None:
-                for row in kept:
-                    emit(row)
-                kept = []
-        damage = reader.damage.describe() if reader.damage else None
-    finally:
-        reader.close()
-    return Selection(kept, matched, list(seen_scorers), damage)
 
 
 def samples_table(selection: Selection) -> Any:
@@ -302,9 +86,19 @@ def find_sample(log: Path, sample_id: str, epoch: int | None) -> tuple[list[Any]
     reader = open_log(log)
     found: dict[int, Any] = {}
     ids: set[str] = set()
+    # evalrun writes records compact, id first: a line that starts with another id is
+    # skipped unparsed (a line written otherwise, `{"id": ...` say, is parsed)
+    wanted = tuple(b'{"id":' + orjson.dumps(v) + b"," for v in _id_forms(sample_id))
     try:
         resumed_at = reader.header().get("started_at")
+        epochs = int(reader.header().get("epochs") or 1)
         for line in reader.sample_lines():
+            if line.startswith(b'{"id":') and line[6:7] != b" " and not line.startswith(wanted):
+                if len(ids) < 10_000:  # (enough to suggest a near id)
+                    record = parse_line(line)
+                    if record is not None:
+                        ids.add(str(record.get("id")))
+                continue
             record = parse_line(line)
             if record is None:
                 continue
@@ -318,18 +112,30 @@ def find_sample(log: Path, sample_id: str, epoch: int | None) -> tuple[list[Any]
             except ValueError:
                 continue
             found.setdefault(sample.epoch, sample)
+            # the first record of each epoch wins: stop once the ones asked for are found
+            if epoch in found if epoch is not None else len(found) >= epochs:
+                break
     finally:
         reader.close()
     if not found:
         raise InputError(f"{log}: no sample with id `{sample_id}`{suggest(sample_id, ids)}")
     if epoch is not None:
         if epoch not in found:
-            epochs = ", ".join(str(e) for e in sorted(found))
+            there = ", ".join(str(e) for e in sorted(found))
             raise InputError(
-                f"--epoch: sample `{sample_id}` has no epoch {epoch} (epochs: {epochs})"
+                f"--epoch: sample `{sample_id}` has no epoch {epoch} (epochs: {there})"
             )
         return [found[epoch]], resumed_at
     return [found[e] for e in sorted(found)], resumed_at
+
+
+def _id_forms(sample_id: str) -> list[Any]:
+    """The JSON values an id given as text may have been written as: the text, and the
+    whole number it spells."""
+    forms: list[Any] = [sample_id]
+    if sample_id.lstrip("-").isdigit():
+        forms.append(int(sample_id))
+    return forms
 
 
 def sample_lines(sample: Any, resumed_at: float | None) -> Iterator[str]:
@@ -361,7 +167,9 @@ def sample_lines(sample: Any, resumed_at: float | None) -> Iterator[str]:
         yield from message.content.splitlines() or [""]
     yield "─" * 44
     yield ""
-    yield from _section("answer", sample_answer(sample) or "-")
+    yield from _section(
+        "answer", answer_of(sample.model_dump(include={"answer", "scores", "output"})) or "-"
+    )
     if sample.scores:
         yield "scores"
         for name, score in sample.scores.items():

@@ -42,12 +42,12 @@ def view_command(
         raise SetupError(f"evalrun view needs {exc.name}: pip install 'evalrun[view]'") from None
     target = target or Path(os.environ.get("EVALRUN_LOG_DIR") or "logs")
     if target.is_dir():
-        application = create_app(target)
+        application = create_app(target, warm=2)
     elif target.is_file():
         from evalrun.log import open_log
 
         open_log(target).close()  # an InputError unless it is a log
-        application = create_app(target.parent, target)
+        application = create_app(target.parent, target, warm=1)
     else:
         raise InputError(f"{target}: no such log folder or log")
     family = socket.AF_INET6 if ":" in host else socket.AF_INET

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import threading
 from collections.abc import Callable, Iterable, Iterator
@@ -320,6 +321,11 @@ class LogReader:
 
     def sample_lines(self) -> Iterator[bytes]:
         raise NotImplementedError
+
+    def sample_lines_after(self, count: int) -> Iterator[bytes]:
+        """The sample lines after the first `count` (what a reader that read `count`
+        lines of a log still being written has not seen yet)."""
+        return itertools.islice(self.sample_lines(), count, None)
 
     def count_samples(self) -> int:
         """Sample records in the parts of the log that pass their checks, without parsing

@@ -167,6 +167,22 @@ class EvalLogReader(LogReader):
     def sample_lines(self) -> Iterator[bytes]:
         return self._lines("samples/")
 
+    def sample_lines_after(self, count: int) -> Iterator[bytes]:
+        # whole chunks before them are skipped unread when the directory gives their counts
+        skip = count
+        for name in sorted(n for n in self._names() if n.startswith("samples/")):
+            known = self._counts.get(name)
+            if known is not None and known <= skip:
+                skip -= known
+                continue
+            data = self._read(name)
+            if not data:
+                continue
+            lines = data.splitlines()
+            taken = min(skip, len(lines))
+            skip -= taken
+            yield from lines[taken:]
+
     def count_samples(self) -> int:
         total = 0
         for name in (n for n in self._names() if n.startswith("samples/")):

@@ -418,6 +418,23 @@ class JobIndex:
                 )
         return _decoded(jobs[0]) if len(jobs) == 1 else None
 
+    def all_runs(self) -> list[dict[str, Any]]:
+        """Every run of the dir, newest first, each with its job's name as `job` (and
+        scores and thresholds decoded): the viewer's runs list."""
+        conn = self._reader()
+        with self._lock:
+            rows = _dicts(
+                conn.execute(
+                    "SELECT runs.*, jobs.name AS job FROM runs JOIN jobs ON jobs.id = runs.job_id"
+                    " ORDER BY runs.created DESC, runs.path"
+                )
+            )
+        for row in rows:
+            row["scores"] = json.loads(row["scores"])
+            row["thresholds"] = json.loads(row["thresholds"])
+            row["latest"] = bool(row["latest"])
+        return rows
+
     def runs(self, job: str) -> list[dict[str, Any]]:
         """A job's runs (by its id), in the order they started, each with its scores and
         thresholds (decoded), `latest` (False when a later eval-retry superseded it)."""

@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import fnmatch
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from evalrun.errors import InputError
 from evalrun.strict import suggest
+
+if TYPE_CHECKING:
+    from evalrun.expr import Expression
 
 GLOB = frozenset("*?[")
 
@@ -75,17 +78,23 @@ def row_env(row: Mapping[str, Any], questions: Sequence[str] = ()) -> dict[str, 
     return env
 
 
+def parse_where(text: str, *, option: str = "--where") -> Expression:
+    """An expression parsed once; a bad one is one `InputError` that says what is wrong
+    and at which column (1-based)."""
+    from evalrun.expr import ExprError, parse
+
+    try:
+        return parse(text)
+    except ExprError as exc:
+        raise InputError(f"{option}: {exc.message} at column {exc.offset + 1}") from None
+
+
 def compile_where(
     text: str, questions: Sequence[str] = (), *, option: str = "--where"
 ) -> Callable[[Mapping[str, Any]], bool]:
     """A row filter from an expression, parsed once. A bad expression is one
     `InputError` that says what is wrong and at which column (1-based)."""
-    from evalrun.expr import ExprError, parse
-
-    try:
-        expression = parse(text)
-    except ExprError as exc:
-        raise InputError(f"{option}: {exc.message} at column {exc.offset + 1}") from None
+    expression = parse_where(text, option=option)
     names = tuple(questions)
 
     def keep(row: Mapping[str, Any]) -> bool:

@@ -8,10 +8,11 @@ types are a registry kind (`_questions.py`). Checks and planning are in `_check.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from evalrun.survey._model import Question, Rule, Survey
 
-__all__ = ["Question", "Rule", "Survey", "load_survey"]
+__all__ = ["Question", "Rule", "Survey", "load_survey", "survey_of_log"]
 
 
 def load_survey(path: str | Path) -> Survey:
@@ -31,3 +32,19 @@ def load_survey(path: str | Path) -> Survey:
     step = task.steps[0]
     plan = step.__self__.plan  # type: ignore[attr-defined]
     return replace(plan.survey, name=task.name, path=Path(path))
+
+
+def survey_of_log(header: dict[str, Any]) -> Survey | None:
+    """The survey a log's run asked (rebuilt from its header's task spec, as `eval-retry`
+    rebuilds a task), None when the log is not a survey's."""
+    from dataclasses import replace
+
+    from evalrun.spec import TaskSpec, build
+
+    spec = TaskSpec.model_validate(header["task_spec"])
+    if spec.dataset.interviews is None:
+        return None
+    base = Path(header.get("base_dir") or ".")
+    task = build(spec, base_dir=base, file=None, source=None, samples=[], max_prompt_chars=None)
+    plan = task.steps[0].__self__.plan  # type: ignore[attr-defined]
+    return replace(plan.survey, name=str(header.get("task") or task.name))

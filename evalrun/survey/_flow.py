@@ -45,11 +45,19 @@ def flow(survey: Survey, fmt: Format = "mermaid") -> str:
     with a newline."""
     if fmt not in FORMATS:
         raise ValueError(f"unknown format `{fmt}` (expected mermaid or dot)")
+    nodes, ends, edges = graph(survey)
+    return (_mermaid if fmt == "mermaid" else _dot)(nodes, ends, edges)
+
+
+def graph(survey: Survey) -> tuple[list[tuple[str, str]], list[str], list[Edge]]:
+    """The picture's parts: the question nodes (id, `name\ntype`) in order, the end
+    nodes (`START` when a skip leaves from before the first question, `END`), and the
+    edges (the viewer draws them itself)."""
     edges = _edges(survey)
     nodes = [(_id(q.name), f"{q.name}\n{q.type}") for q in survey.questions]
     ends = [START] if any(e.source == START for e in edges) else []
     ends.append(END)
-    return (_mermaid if fmt == "mermaid" else _dot)(nodes, ends, edges)
+    return nodes, ends, edges
 
 
 def _id(question: str) -> str:
