@@ -9,7 +9,6 @@ process beside A, the default for big logs, and both in this one).
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
@@ -17,7 +16,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from _common import evalrun, measure
+from _common import evalrun, mock_log, yes_no_task
 
 RESPONSES = {
     # A: wrong on ids ending in 7 (10%)
@@ -46,24 +45,10 @@ def main() -> None:
     samples = int(sys.argv[1]) if len(sys.argv) > 1 else 100_000
     with tempfile.TemporaryDirectory() as folder:
         work = Path(folder)
-        with (work / "data.jsonl").open("w") as handle:
-            for i in range(samples):
-                row = {"id": i, "input": f"Question {i}: yes or no?", "target": "yes"}
-                handle.write(json.dumps(row) + "\n")
-        task = work / "task.yaml"
-        task.write_text("name: diffbench\ndataset: {path: data.jsonl}\nscorer: [exact]\n")
-        logs = {}
-        for run, rules in RESPONSES.items():
-            responses = work / f"{run}.jsonl"
-            responses.write_text(
-                "".join(json.dumps(r) + "\n" for r in [*rules, {"match": ".", "output": "yes"}])
-            )
-            out = work / f"logs-{run}"
-            made = measure(evalrun("eval", str(task), "-m", "mockllm/model", "-M",
-                                   f"responses={responses}", "--display", "none",
-                                   "--log-dir", str(out)))  # fmt: skip
-            assert made.code == 0, made.stderr
-            (logs[run],) = out.glob("*.eval")
+        task = yes_no_task(work, samples, name="diffbench")
+        logs = {
+            run: mock_log(task, rules, work / f"logs-{run}") for run, rules in RESPONSES.items()
+        }
         size = sum(p.stat().st_size for p in logs.values()) / 1e6
         print(f"two logs of {samples:,} samples x 1 epoch ({size:.1f} MB in all), 1 scorer")
 
