@@ -25,11 +25,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 import pytest
 import yaml
-from conftest import TASKS, logs_in, raw_log, run_forked, write_jsonl
+from conftest import TASKS, logs_in, raw_log, write_jsonl
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -53,20 +54,26 @@ class Logs:
     survey: Path  # coffee.survey.yaml
 
 
-def _eval(folder: Path, logs: Path, *args: str) -> Path:
-    """Run `evalrun eval ARGS` into `logs`; the one log it wrote."""
-    before = set(logs_in(logs)) if logs.exists() else set()
-    result = run_forked(
-        "eval", *args, "--log-dir", str(logs), "--display", "none", "--no-fail-on-error",
-        cwd=folder,
+def _clean_env() -> dict[str, str]:
+    return {k: v for k, v in os.environ.items() if not k.startswith("EVALRUN_")}
+
+
+def _start_eval(folder: Path, logs: Path, *args: str) -> subprocess.Popen[str]:
+    """`python -m evalrun eval ARGS` into `logs`, started (not waited for)."""
+    return subprocess.Popen(
+        [
+            sys.executable, "-m", "evalrun", "eval", *args, "--log-dir", str(logs),
+            "--display", "none", "--no-fail-on-error",
+        ],
+        cwd=folder, env=_clean_env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        text=True,
     )  # fmt: skip
-    assert result.code == 0, result.output
-    (log,) = set(logs_in(logs)) - before
-    return log
 
 
 @pytest.fixture(scope="module")
 def logs(tmp_path_factory: pytest.TempPathFactory) -> Logs:
+    """The three runs, as `python -m evalrun eval` processes side by side (about a second
+    each; one after the other, or forked from a cold fork server, takes several)."""
     folder = tmp_path_factory.mktemp("browser")
     logs = folder / "logs"
     data = [json.loads(line) for line in (TASKS / "data" / "arithmetic.jsonl").open()]
@@ -75,20 +82,27 @@ def logs(tmp_path_factory: pytest.TempPathFactory) -> Logs:
         [{"match": re.escape(row["question"]), "output": row["answer"]} for row in data],
     )
     arithmetic = str(TASKS / "arithmetic.yaml")
-    a = _eval(folder, logs, arithmetic, "-M", f"responses={right}", "--job", "baseline")
-    b = _eval(folder, logs, arithmetic, "--job", "candidate")
-    survey = _eval(folder, logs, str(TASKS / "coffee.survey.yaml"), "--job", "survey")
-    return Logs(folder, a, b, survey)
+    runs = {
+        "baseline": [arithmetic, "-M", f"responses={right}"],
+        "candidate": [arithmetic],
+        "survey": [str(TASKS / "coffee.survey.yaml")],
+    }
+    procs = {job: _start_eval(folder, logs, *args, "--job", job) for job, args in runs.items()}
+    for proc in procs.values():
+        output, _ = proc.communicate(timeout=120)
+        assert proc.returncode == 0, output
+    by_job = {raw_log(path)["header"]["job"]: path for path in logs_in(logs)}
+    assert sorted(by_job) == sorted(runs)
+    return Logs(folder, by_job["baseline"], by_job["candidate"], by_job["survey"])
 
 
 class Viewer:
     """`python -m evalrun view DIR --port 0` in a subprocess: its URL is on its first line."""
 
     def __init__(self, log_dir: Path) -> None:
-        env = {k: v for k, v in os.environ.items() if not k.startswith("EVALRUN_")}
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "evalrun", "view", str(log_dir), "--port", "0"],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=_clean_env(),
         )  # fmt: skip
         assert self.proc.stdout is not None
         line = self.proc.stdout.readline()
@@ -170,8 +184,6 @@ def expect(target: Any) -> Any:
 
 def route(name: str, *parts: str) -> str:
     """The front-end's hash route of a log name (each segment URL-encoded, as app.js does)."""
-    from urllib.parse import quote
-
     return "#/run/" + "/".join(quote(p, safe="") for p in name.split("/")) + "".join(parts)
 
 
@@ -470,6 +482,8 @@ def test_survey_page(page: Any, viewer: Viewer, logs: Logs, tmp_path: Path) -> N
 def test_survey_sample(page: Any, viewer: Viewer, logs: Logs, tmp_path: Path) -> None:
     sample = raw_log(logs.survey)["samples"][0]
     answers = sample["store"]["survey"]["answers"]
+    one = viewer.api(f"api/runs/{logs.survey.name}/samples/{quote(sample['id'], safe='')}")
+    assert one.status_code == 200, one.text
     page.goto(viewer.url + route(logs.survey.name, "/samples"))
     page.get_by_test_id("sample-row").first.click()
     expect(page.get_by_test_id("sample-id")).to_have_text(sample["id"])
@@ -484,21 +498,14 @@ def test_survey_sample(page: Any, viewer: Viewer, logs: Logs, tmp_path: Path) ->
 # ---------------------------------------------------------------- live refresh
 
 
-def test_live_refresh(browser: Any, page: Any, tmp_path: Path) -> None:
+def test_live_refresh(page: Any, tmp_path: Path) -> None:
     """A run writing slowly (mockllm with latency, one sample at a time) into the viewed
-    dir: its samples page grows in place, then shows it finished."""
+    dir: its samples page and its run page grow in place, then show it finished."""
     logs = tmp_path / "logs"
     logs.mkdir()
     server = Viewer(logs)
-    env = {k: v for k, v in os.environ.items() if not k.startswith("EVALRUN_")}
-    run = subprocess.Popen(
-        [
-            sys.executable, "-m", "evalrun", "eval", str(TASKS / "dates.yaml"),
-            "-M", "latency=0.5", "--max-samples", "1", "--log-dir", str(logs),
-            "--display", "none", "--no-fail-on-error",
-        ],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env,
-    )  # fmt: skip
+    dates = str(TASKS / "dates.yaml")
+    run = _start_eval(tmp_path, logs, dates, "-M", "latency=0.4", "--max-samples", "1")
     try:
         deadline = time.monotonic() + 20
         while not logs_in(logs):
@@ -510,19 +517,33 @@ def test_live_refresh(browser: Any, page: Any, tmp_path: Path) -> None:
         page.evaluate("window.sameDocument = true")
         rows = page.get_by_test_id("sample-row")
         expect(page.get_by_test_id("live")).to_be_visible()
+        expect(page.get_by_test_id("status")).to_have_text("started")
         expect(rows.first).to_be_visible()
         seen = rows.count()
         assert seen < 8
+        # the run page, in a second tab: its samples written so far
+        other = page.context.new_page()
+        other.goto(server.url + route(log.name))
+        expect(other.get_by_test_id("live")).to_be_visible()
+        expect(other.get_by_test_id("samples-done")).to_contain_text("samples written so far")
         expect(rows).not_to_have_count(seen, timeout=WAIT)  # more rows, without a reload
         assert rows.count() > seen
         shoot(page, tmp_path / "live.png")
-        assert run.wait(timeout=30) == 0
-        expect(rows).to_have_count(8)
+        output, _ = run.communicate(timeout=30)
+        assert run.returncode == 0, output
+        expect(rows).to_have_count(8, timeout=WAIT)
+        expect(page.get_by_test_id("rows-info")).to_have_text("rows 1–8 of 8")
         expect(page.get_by_test_id("status")).to_have_text("success")
         expect(page.get_by_test_id("live")).to_have_count(0)
         assert page.evaluate("window.sameDocument") is True
+        # the run page now has the results: its metrics, and no live badge
+        expect(other.get_by_test_id("status")).to_have_text("success", timeout=WAIT)
+        expect(other.get_by_test_id("live")).to_have_count(0)
+        accuracy = raw_log(log)["results"]["scores"][0]["metrics"]["accuracy"]
+        expect(other.get_by_test_id("metric-value").first).to_have_text(f"{accuracy:.3f}")
+        shoot(other, tmp_path / "live-run.png")
     finally:
         if run.poll() is None:
             run.kill()
-        run.wait()
+            run.communicate()
         server.stop()
