@@ -42,6 +42,9 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
+#: a model's answer, and a job name, that would run script if put into the page as HTML
+HOSTILE = '<img src=x onerror="window.pwned=1"><b>1969-07-20</b><script>window.pwned=2</script>'
+HOSTILE_JOB = "<script>window.pwned=3</script>"
 #: how long an expectation waits for the page (ms)
 WAIT = 10_000
 
@@ -52,6 +55,7 @@ class Logs:
     a: Path  # arithmetic, every answer right
     b: Path  # arithmetic, the task's own responses: four wrong
     survey: Path  # coffee.survey.yaml
+    hostile: Path  # dates, answering HTML and script, under a job named like a script tag
 
 
 def _clean_env() -> dict[str, str]:
@@ -81,11 +85,13 @@ def logs(tmp_path_factory: pytest.TempPathFactory) -> Logs:
         folder / "right.jsonl",
         [{"match": re.escape(row["question"]), "output": row["answer"]} for row in data],
     )
+    hostile = write_jsonl(folder / "hostile.jsonl", [{"match": ".", "output": HOSTILE}])
     arithmetic = str(TASKS / "arithmetic.yaml")
     runs = {
         "baseline": [arithmetic, "-M", f"responses={right}"],
         "candidate": [arithmetic],
         "survey": [str(TASKS / "coffee.survey.yaml")],
+        HOSTILE_JOB: [str(TASKS / "dates.yaml"), "-M", f"responses={hostile}"],
     }
     procs = {job: _start_eval(folder, logs, *args, "--job", job) for job, args in runs.items()}
     for proc in procs.values():
@@ -93,7 +99,9 @@ def logs(tmp_path_factory: pytest.TempPathFactory) -> Logs:
         assert proc.returncode == 0, output
     by_job = {raw_log(path)["header"]["job"]: path for path in logs_in(logs)}
     assert sorted(by_job) == sorted(runs)
-    return Logs(folder, by_job["baseline"], by_job["candidate"], by_job["survey"])
+    return Logs(
+        folder, by_job["baseline"], by_job["candidate"], by_job["survey"], by_job[HOSTILE_JOB]
+    )
 
 
 class Viewer:
@@ -202,7 +210,7 @@ def texts(locator: Any) -> list[str]:
 def test_runs_list(page: Any, viewer: Viewer, logs: Logs, tmp_path: Path) -> None:
     page.goto(viewer.url)
     rows = page.get_by_test_id("run-row")
-    expect(rows).to_have_count(3)
+    expect(rows).to_have_count(4)
     for path, job in ((logs.a, "baseline"), (logs.b, "candidate"), (logs.survey, "survey")):
         log = raw_log(path)
         row = page.locator(f'[data-testid="run-row"][data-name="{path.name}"]')
@@ -222,7 +230,7 @@ def test_runs_list(page: Any, viewer: Viewer, logs: Logs, tmp_path: Path) -> Non
 
     # a filter asks the server (the query string) and keeps the others' choices
     expect(page.get_by_test_id("filter-task").locator("option")).to_have_text(
-        ["any task", "arithmetic", "coffee"]
+        ["any task", "arithmetic", "coffee", "dates"]
     )
     page.get_by_test_id("filter-task").select_option("coffee")
     expect(rows).to_have_count(1)
@@ -231,7 +239,7 @@ def test_runs_list(page: Any, viewer: Viewer, logs: Logs, tmp_path: Path) -> Non
     page.get_by_test_id("filter-job").select_option("candidate")
     expect(page.get_by_test_id("no-runs")).to_be_visible()
     page.get_by_test_id("clear-filters").click()
-    expect(rows).to_have_count(3)
+    expect(rows).to_have_count(4)
 
 
 def test_run_page(page: Any, viewer: Viewer, logs: Logs, tmp_path: Path) -> None:
@@ -493,6 +501,26 @@ def test_survey_sample(page: Any, viewer: Viewer, logs: Logs, tmp_path: Path) ->
     expect(price).to_contain_text(str(answers["max_price"]["answer"]))
     expect(page.get_by_test_id("message")).to_have_count(len(sample["messages"]))
     shoot(page, tmp_path / "survey-sample.png")
+
+
+def test_log_contents_are_shown_as_text(
+    page: Any, viewer: Viewer, logs: Logs, tmp_path: Path
+) -> None:
+    """A log is untrusted: HTML in an answer or a job name is shown, never run or drawn."""
+    page.goto(viewer.url)
+    row = page.locator(f'[data-testid="run-row"][data-name="{logs.hostile.name}"]')
+    expect(row).to_contain_text(HOSTILE_JOB)
+    page.get_by_test_id("filter-job").select_option(HOSTILE_JOB)
+    expect(page.get_by_test_id("run-row")).to_have_count(1)
+    page.goto(viewer.url + route(logs.hostile.name, "/samples"))
+    rows = page.get_by_test_id("sample-row")
+    expect(rows).to_have_count(8)
+    rows.first.click()
+    expect(page.get_by_test_id("message").last.locator("pre")).to_have_text(HOSTILE)
+    expect(page.get_by_test_id("sample-answer")).to_contain_text("<b>1969-07-20</b>")
+    assert page.locator("#app img, #app script, #app b").count() == 0
+    assert page.evaluate("window.pwned") is None
+    shoot(page, tmp_path / "hostile.png")
 
 
 # ---------------------------------------------------------------- live refresh

@@ -984,7 +984,9 @@ async function renderSample(view, where, ctx) {
       "Answer",
       { testid: "answer-section" },
       kvTable([
-        ["answer", h("span", { class: "mono pre", testid: "sample-answer" }, fmtValue(sample.answer ?? sample.output?.completion ?? null))],
+        sample.answer !== null && sample.answer !== undefined
+          ? ["answer", h("span", { class: "mono pre", testid: "sample-answer" }, fmtValue(sample.answer))]
+          : ["completion", h("span", { class: "mono pre", testid: "sample-answer" }, fmtValue(sample.output?.completion ?? null))],
         ["target", h("span", { class: "mono pre", testid: "sample-target" }, fmtValue(target ?? null))],
         ["epoch", fmtNum(sample.epoch)],
         ["attempt", fmtNum(sample.attempt)],
