@@ -45,6 +45,8 @@ CHROMIUM_ARGS = [
 #: a model's answer, and a job name, that would run script if put into the page as HTML
 HOSTILE = '<img src=x onerror="window.pwned=1"><b>1969-07-20</b><script>window.pwned=2</script>'
 HOSTILE_JOB = "<script>window.pwned=3</script>"
+#: mockllm failing some calls (seed 1: some samples error, some succeed on their retry)
+FLAKY = ["-M", "error_rate=0.4", "-M", "seed=1", "--max-retries", "1"]
 #: how long an expectation waits for the page (ms)
 WAIT = 10_000
 
@@ -55,7 +57,8 @@ class Logs:
     a: Path  # arithmetic, every answer right
     b: Path  # arithmetic, the task's own responses: four wrong
     survey: Path  # coffee.survey.yaml
-    hostile: Path  # dates, answering HTML and script, under a job named like a script tag
+    hostile: Path  # dates, answering HTML and script, under a job named like a script tag;
+    # some of its model calls fail: errored samples, and retried ones
 
 
 def _clean_env() -> dict[str, str]:
@@ -91,7 +94,8 @@ def logs(tmp_path_factory: pytest.TempPathFactory) -> Logs:
         "baseline": [arithmetic, "-M", f"responses={right}"],
         "candidate": [arithmetic],
         "survey": [str(TASKS / "coffee.survey.yaml")],
-        HOSTILE_JOB: [str(TASKS / "dates.yaml"), "-M", f"responses={hostile}"],
+        # some calls fail (a transient error, one retry): errored samples, retried ones
+        HOSTILE_JOB: [str(TASKS / "dates.yaml"), "-M", f"responses={hostile}", *FLAKY],
     }
     procs = {job: _start_eval(folder, logs, *args, "--job", job) for job, args in runs.items()}
     for proc in procs.values():
@@ -308,7 +312,7 @@ def test_click_through_to_a_failed_sample(
 
     first = wrong[0]
     rows.first.click()
-    expect(page.get_by_test_id("sample-id")).to_have_text(first["id"])
+    expect(page.get_by_test_id("sample-id")).to_have_text(str(first["id"]))
     messages = page.get_by_test_id("message")
     expect(messages).to_have_count(len(first["messages"]))
     assert [m.get_attribute("data-role") for m in messages.all()] == [
@@ -494,7 +498,7 @@ def test_survey_sample(page: Any, viewer: Viewer, logs: Logs, tmp_path: Path) ->
     assert one.status_code == 200, one.text
     page.goto(viewer.url + route(logs.survey.name, "/samples"))
     page.get_by_test_id("sample-row").first.click()
-    expect(page.get_by_test_id("sample-id")).to_have_text(sample["id"])
+    expect(page.get_by_test_id("sample-id")).to_have_text(str(sample["id"]))
     rows = page.get_by_test_id("survey-answer")
     expect(rows).to_have_count(len(answers))
     price = page.locator('[data-testid="survey-answer"][data-question="max_price"]')
@@ -512,15 +516,46 @@ def test_log_contents_are_shown_as_text(
     expect(row).to_contain_text(HOSTILE_JOB)
     page.get_by_test_id("filter-job").select_option(HOSTILE_JOB)
     expect(page.get_by_test_id("run-row")).to_have_count(1)
+    scored = next(s for s in raw_log(logs.hostile)["samples"] if not s["error"])
     page.goto(viewer.url + route(logs.hostile.name, "/samples"))
     rows = page.get_by_test_id("sample-row")
     expect(rows).to_have_count(8)
-    rows.first.click()
+    rows.locator(f'[data-testid="sample-link"]:text-is("{scored["id"]}")').click()
+    expect(page.get_by_test_id("sample-id")).to_have_text(str(scored["id"]))
     expect(page.get_by_test_id("message").last.locator("pre")).to_have_text(HOSTILE)
     expect(page.get_by_test_id("sample-answer")).to_contain_text("<b>1969-07-20</b>")
     assert page.locator("#app img, #app script, #app b").count() == 0
     assert page.evaluate("window.pwned") is None
     shoot(page, tmp_path / "hostile.png")
+
+
+def test_errors_and_retries(page: Any, viewer: Viewer, logs: Logs, tmp_path: Path) -> None:
+    samples = raw_log(logs.hostile)["samples"]
+    errored = [s for s in samples if s["error"]]
+    retried = [s for s in samples if not s["error"] and s["retries"]]
+    assert errored and retried, "seed 1 gives both an errored and a retried sample"
+    page.goto(viewer.url + route(logs.hostile.name))
+    expect(page.get_by_test_id("count-errored").locator("b")).to_have_text(str(len(errored)))
+    page.get_by_test_id("samples-link").click()
+    rows = page.get_by_test_id("sample-row")
+    expect(rows).to_have_count(len(samples))
+    page.get_by_test_id("errors-only").check()
+    expect(rows).to_have_count(len(errored))
+    assert [r.get_attribute("data-id") for r in rows.all()] == [str(s["id"]) for s in errored]
+    expect(rows.first).to_contain_text("model")  # the error's kind
+    rows.first.click()
+    sample = errored[0]
+    expect(page.get_by_test_id("sample-id")).to_have_text(str(sample["id"]))
+    expect(page.get_by_test_id("sample-error")).to_contain_text(sample["error"]["message"])
+    expect(page.get_by_test_id("retry-row")).to_have_count(len(sample["retries"]))
+    expect(page.get_by_test_id("retry-row").last).to_contain_text("gave up")
+    shoot(page, tmp_path / "errored.png")
+    # a sample whose call failed once, then answered: its retry, and no error
+    page.goto(viewer.url + route(logs.hostile.name, f"/sample/{retried[0]['id']}"))
+    expect(page.get_by_test_id("sample-id")).to_have_text(str(retried[0]["id"]))
+    expect(page.get_by_test_id("retry-row")).to_have_count(len(retried[0]["retries"]))
+    expect(page.get_by_test_id("retry-row").first).to_contain_text("simulated transient error")
+    expect(page.get_by_test_id("sample-error")).to_have_count(0)
 
 
 # ---------------------------------------------------------------- live refresh

@@ -1065,9 +1065,12 @@ async function renderSample(view, where, ctx) {
       ),
     );
   }
-  const retryLog = sample.output?.retry_log || [];
-  if (!isEmpty(sample.errors) || retryLog.length || !isEmpty(sample.retries)) {
-    put(view, 
+  // the model calls' retries: the output's retry log, or (no output: the call failed) the
+  // sample's own record of them
+  const retryLog = !isEmpty(sample.output?.retry_log) ? sample.output.retry_log : sample.retries || [];
+  if (!isEmpty(sample.errors) || retryLog.length) {
+    put(
+      view,
       section(
         "Retries and earlier attempts",
         { testid: "retries" },
@@ -1075,7 +1078,12 @@ async function renderSample(view, where, ctx) {
           ? [
               h("h3", {}, "Earlier attempts' errors"),
               sample.errors.map((e, i) =>
-                h("div", { class: "attempt" }, h("p", {}, `attempt ${i + 1}: `, e?.message ?? fmtValue(e)), e?.traceback ? details(`tb-${i}`, "traceback", pre(e.traceback)) : null),
+                h(
+                  "div",
+                  { class: "attempt", testid: "earlier-error" },
+                  h("p", {}, `attempt ${i + 1}: `, e?.message ?? fmtValue(e)),
+                  e?.traceback ? details(`tb-${i}`, "traceback", pre(e.traceback)) : null,
+                ),
               ),
             ]
           : null,
@@ -1085,12 +1093,23 @@ async function renderSample(view, where, ctx) {
               h(
                 "table",
                 { class: "grid" },
-                h("thead", {}, h("tr", {}, h("th", {}, "#"), h("th", {}, "error"), h("th", {}, "wait"))),
-                h("tbody", {}, retryLog.map((r, i) => h("tr", {}, h("td", {}, i + 1), h("td", {}, fmtValue(r.error)), h("td", {}, fmtTime(r.wait))))),
+                h("thead", {}, h("tr", {}, h("th", {}, "#"), h("th", {}, "error"), h("th", {}, "wait before the next try"))),
+                h(
+                  "tbody",
+                  {},
+                  retryLog.map((r, i) =>
+                    h(
+                      "tr",
+                      { testid: "retry-row" },
+                      h("td", {}, i + 1),
+                      h("td", {}, typeof r === "object" && r !== null ? fmtValue(r.error ?? r) : fmtValue(r)),
+                      h("td", {}, r?.wait === null || r?.wait === undefined ? "gave up" : fmtTime(r.wait)),
+                    ),
+                  ),
+                ),
               ),
             ]
           : null,
-        !isEmpty(sample.retries) ? [h("h3", {}, "Retries"), pre(sample.retries)] : null,
       ),
     );
   }
