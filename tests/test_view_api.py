@@ -362,3 +362,43 @@ def test_runs_list_reads_the_job_index(log_dir: Path, tmp_path: Path) -> None:
     for index_row, scan_row in zip(indexed["runs"], scanned["runs"], strict=True):
         for key, value in index_row["counts"].items():
             assert scan_row["counts"][key] == value
+
+
+def test_a_big_log_is_answered_while_it_is_read(
+    log_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A log too big for one read slice (here a slice of no time: 256 rows): the first
+    request answers with the rows read so far (`complete` false, `live`), a thread reads
+    on, and the pages come to hold every row once, in order; its samples are then found
+    by their line, and an unknown id is a 404 naming a near one."""
+    import evalrun.view._rows as rows_module
+    from evalrun.log import open_writer
+
+    monkeypatch.setattr(rows_module, "READ_SLICE", 0.0)
+    source = raw_log(_log(log_dir, "arithmetic"))
+    folder = tmp_path / "big"
+    folder.mkdir()
+    writer = open_writer(folder / "big.eval", source["header"], source["dataset"])
+    template = source["samples"]
+    for i in range(1000):
+        record = dict(template[i % len(template)], id=f"s{i}")
+        writer.write_raw(json.dumps(record, separators=(",", ":")).encode())
+        if i % 300 == 0:
+            writer.flush()
+    writer.close("success", None, {}, None)
+    client = TestClient(create_app(folder))
+    url = "/api/runs/big.eval/samples"
+    first = client.get(url, params={"limit": 1000}).json()
+    assert (first["total"], first["complete"], first["live"]) == (256, False, True)
+    assert [r["id"] for r in first["rows"]] == [f"s{i}" for i in range(256)]
+    deadline = time.monotonic() + 30
+    while not (body := client.get(url, params={"limit": 1000}).json())["complete"]:
+        assert time.monotonic() < deadline, body["total"]
+        time.sleep(0.02)
+    assert body["live"] is False and body["total"] == body["indexed"] == 1000
+    assert [r["id"] for r in body["rows"]] == [f"s{i}" for i in range(1000)]
+    found = client.get(f"{url}/s999").json()["samples"]
+    assert [s["id"] for s in found] == ["s999"]
+    assert found[0]["messages"] == template[999 % len(template)]["messages"]
+    unknown = client.get(f"{url}/s10000")
+    assert unknown.status_code == 404 and "did you mean `s100`" in unknown.json()["error"]

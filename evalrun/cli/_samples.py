@@ -7,8 +7,9 @@ is read and keeps only the rows it prints (`--limit` of them, in a heap when sor
 
 from __future__ import annotations
 
+import contextlib
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import IO, Any
 
@@ -76,10 +77,13 @@ def write_json_row(row: Row, out: IO[str]) -> None:
 # --- one sample ----------------------------------------------------------------------
 
 
-def find_sample(log: Path, sample_id: str, epoch: int | None) -> tuple[list[Any], float | None]:
+def find_sample(
+    log: Path, sample_id: str, epoch: int | None, at: Sequence[int] | None = None
+) -> tuple[list[Any], float | None]:
     """The records of `sample_id` (each epoch once, in epoch order), or only `epoch`'s.
     Only the matching records are validated and kept; an unknown id or epoch is an
-    `InputError` naming the closest ids or the epochs there are."""
+    `InputError` naming the closest ids or the epochs there are. `at`: the line numbers
+    of its records when known (the viewer's rows): only those are read."""
     from evalrun.log import EvalSample, open_log
     from evalrun.log._base import parse_line
 
@@ -89,15 +93,15 @@ def find_sample(log: Path, sample_id: str, epoch: int | None) -> tuple[list[Any]
     # evalrun writes records compact, id first: a line that starts with another id is
     # skipped unparsed (a line written otherwise, `{"id": ...` say, is parsed)
     wanted = tuple(b'{"id":' + orjson.dumps(v) + b"," for v in _id_forms(sample_id))
+    lines = reader.sample_lines() if at is None else _lines_at(reader, at)
     try:
         resumed_at = reader.header().get("started_at")
         epochs = int(reader.header().get("epochs") or 1)
-        for line in reader.sample_lines():
+        for line in lines:
             if line.startswith(b'{"id":') and line[6:7] != b" " and not line.startswith(wanted):
-                if len(ids) < 10_000:  # (enough to suggest a near id)
-                    record = parse_line(line)
-                    if record is not None:
-                        ids.add(str(record.get("id")))
+                if len(ids) < 1_000_000:  # its id alone, to suggest a near one
+                    with contextlib.suppress(orjson.JSONDecodeError):
+                        ids.add(str(orjson.loads(line[6 : line.find(b',"epoch":')])))
                 continue
             record = parse_line(line)
             if record is None:
@@ -127,6 +131,15 @@ def find_sample(log: Path, sample_id: str, epoch: int | None) -> tuple[list[Any]
             )
         return [found[epoch]], resumed_at
     return [found[e] for e in sorted(found)], resumed_at
+
+
+def _lines_at(reader: Any, numbers: Sequence[int]) -> Iterator[bytes]:
+    """The sample lines of these numbers (1-based; whole chunks before each are skipped
+    unread)."""
+    for number in numbers:
+        line = next(iter(reader.sample_lines_after(number - 1)), None)
+        if line is not None:
+            yield line
 
 
 def _id_forms(sample_id: str) -> list[Any]:

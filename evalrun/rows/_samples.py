@@ -134,10 +134,11 @@ def read_rows(
     seen: set[tuple[str, int]],
     damaged: Callable[[int], None],
     first: int = 1,
-) -> Iterator[Row]:
-    """The rows of sample lines, each (id, epoch) once (`seen` is shared between calls,
-    so a log read in parts keeps the first record of each); a line that is not a sample
-    record is handed to `damaged` by its number (`first` is the first line's)."""
+) -> Iterator[tuple[int, Row]]:
+    """The rows of sample lines with their line numbers, each (id, epoch) once (`seen` is
+    shared between calls, so a log read in parts keeps the first record of each); a line
+    that is not a sample record is handed to `damaged` by its number (`first` is the
+    first line's)."""
     from evalrun.log._base import parse_line
 
     for number, line in enumerate(lines, start=first):
@@ -152,7 +153,7 @@ def read_rows(
         if key in seen:
             continue
         seen.add(key)
-        yield row_of(record, resumed_at)
+        yield number, row_of(record, resumed_at)
 
 
 _PARTS = (("error", dict), ("limit", dict), ("usage", dict), ("output", dict), ("metadata", dict))
@@ -308,7 +309,7 @@ def select_rows(
 
         def rows() -> Iterator[Row]:
             nonlocal matched
-            for row in read_rows(reader.sample_lines(), resumed_at, set(), damaged):
+            for _, row in read_rows(reader.sample_lines(), resumed_at, set(), damaged):
                 seen_scorers.update(dict.fromkeys(row.scores))
                 if query.keeps(row):
                     matched += 1

@@ -35,6 +35,7 @@ from starlette.responses import FileResponse, Response
 from starlette.routing import Route
 
 from evalrun.errors import InputError
+from evalrun.strict import suggest
 from evalrun.view._paths import LogNameError, resolve_log
 from evalrun.view._rows import RowCache
 
@@ -134,6 +135,8 @@ def create_app(log_dir: Path, log: Path | None = None, *, warm: int = 0) -> Star
         """The log's rows, read up to now (hold `rows.lock` while using them)."""
         rows = cache.get(path)
         rows.lock.acquire()
+        if cache.reading(path):
+            return rows  # a thread reads it to its end: answer with what it has read
         try:
             rows.refresh()
         except InputError as exc:
@@ -142,6 +145,8 @@ def create_app(log_dir: Path, log: Path | None = None, *, warm: int = 0) -> Star
         except BaseException:
             rows.lock.release()
             raise
+        if not rows.complete:  # read on between requests; this one answers with what is read
+            cache.warm([path])
         return rows
 
     def samples(request: Request) -> Response:
@@ -176,6 +181,7 @@ def create_app(log_dir: Path, log: Path | None = None, *, warm: int = 0) -> Star
                     "limit": limit,
                     "total": len(chosen),
                     "indexed": len(rows.rows),
+                    "complete": rows.complete,
                     "live": rows.live,
                     "scorers": list(rows.scorers),
                     "rows": [row.to_json() for row in chosen[offset : offset + limit]],
@@ -247,8 +253,19 @@ def create_app(log_dir: Path, log: Path | None = None, *, warm: int = 0) -> Star
             number = _int(epoch, "epoch", 0) if epoch else None
         except InputError as exc:
             return _error(str(exc), 400)
+        sample_id = request.path_params["id"]
+        rows = rows_of(path, name)
+        try:  # where its records are, when the rows read so far say (else the log is read)
+            at = rows.lines_of(sample_id) if rows.complete else []
+            if rows.complete and not at and not rows.damaged:
+                ids = rows.ids()
+                return _error(
+                    f"{name}: no sample with id `{sample_id}`{suggest(sample_id, ids)}", 404
+                )
+        finally:
+            rows.lock.release()
         try:
-            found, resumed_at = find_sample(path, request.path_params["id"], number)
+            found, resumed_at = find_sample(path, sample_id, number, at or None)
         except InputError as exc:
             return _error(quiet(exc, path, name), 404)
         return JSONResponse(

@@ -1,28 +1,36 @@
 """The viewer's sample rows: every row of a log kept in memory, so that a page of a
 100,000-sample log is a slice of a list rather than a read of the log.
 
-A log's rows are read once, on its first page, in one pass over its raw records
-(`evalrun.rows._samples`), then grown: each request first compares the file's size and
-modification time with what was read, and reads only the lines written since (a log
-being written shows new samples on the next request, without a restart). A query (a
-filter and a sort) is answered once per state of the log and kept, so the next page of
-the same query is a slice. A few logs are kept, the least recently used dropped.
+A log's rows are read in slices of at most `READ_SLICE` seconds: a request reads one
+slice and answers from the rows read so far (`complete` says whether that is all of
+them, and the front-end asks again until it is), and the newest logs are read slice by
+slice in the background from start-up, so no request waits for a whole big log. Each
+request first compares the file's size and modification time with what was read, and
+reads only the lines written since: a log being written shows new samples without a
+restart. A query (a filter and a sort) is answered once per state of the rows and kept,
+so the next page of the same query is a slice. A few logs are kept, the least recently
+used dropped.
 """
 
 from __future__ import annotations
 
 import os
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Iterator
 from pathlib import Path
 
 from evalrun.rows._samples import Row, RowQuery, read_rows
 
-#: logs whose rows are kept in memory (~100 MB for 100,000 samples)
+#: logs whose rows are kept in memory (~90 MB for 100,000 samples)
 KEPT_LOGS = 4
 #: queries kept per log
 KEPT_QUERIES = 16
+#: the longest a request reads a log for before it answers with the rows read so far
+READ_SLICE = 0.05
+#: the pause between two slices of a background read
+YIELD = 0.005
 
 
 class LogRows:
@@ -31,40 +39,49 @@ class LogRows:
     def __init__(self, path: Path) -> None:
         self.path = path
         self.rows: list[Row] = []
+        #: each row's line number among the log's sample lines (1-based)
+        self.lines: list[int] = []
         #: scorer names, in the order first seen
         self.scorers: dict[str, None] = {}
         #: the log's status as its summary says (`started` while it has none)
         self.status = "started"
+        #: every line written so far is read
+        self.complete = False
         #: lines that could not be read, by number
         self.damaged: list[int] = []
         self.lock = threading.Lock()
         self._seen: set[tuple[str, int]] = set()
-        self._lines = 0
+        self._read = 0
         self._stamp: tuple[int, int] | None = None
         self._answers: OrderedDict[RowQuery, tuple[int, list[Row]]] = OrderedDict()
+        self._by_id: dict[str, list[int]] = {}
+        self._by_id_upto = 0
 
     @property
     def live(self) -> bool:
-        """The log has no summary yet: being written (or its run was killed)."""
-        return self.status == "started"
+        """More rows may come: the log is not read to its end yet, or it has no summary
+        (being written, or its run was killed)."""
+        return not self.complete or self.status == "started"
 
-    def refresh(self) -> None:
-        """Read what was written since the last read (nothing when the file is as it
-        was); a file that shrank was replaced: read again from the start. Call under
-        `lock`. An `InputError` when the file is not a readable log."""
+    def refresh(self, budget: float | None = READ_SLICE) -> None:
+        """Read what was written since the last read, for at most `budget` seconds (None:
+        to the end); a file that shrank was replaced: read again from the start. Call
+        under `lock`. An `InputError` when the file is not a readable log."""
         from evalrun.log import open_log
 
         info = os.stat(self.path)
         stamp = (info.st_mtime_ns, info.st_size)
-        if stamp == self._stamp:
+        if stamp == self._stamp and self.complete:
             return
         if self._stamp is not None and info.st_size < self._stamp[1]:
-            self.__init__(self.path)  # type: ignore[misc]
+            self._reset()
+        deadline = None if budget is None else time.monotonic() + budget
         reader = open_log(self.path)
         try:
             resumed_at = reader.header().get("started_at")
-            start = self._lines
-            for row in read_rows(
+            start = self._read
+            finished = True
+            for number, row in read_rows(
                 self._counted(reader.sample_lines_after(start)),
                 resumed_at,
                 self._seen,
@@ -72,27 +89,35 @@ class LogRows:
                 first=start + 1,
             ):
                 self.rows.append(row)
+                self.lines.append(number)
                 for name in row.scores:
                     if name not in self.scorers:
                         self.scorers[name] = None
+                if deadline is not None and not number & 255 and time.monotonic() > deadline:
+                    finished = False
+                    break
+            self.complete = finished
             summary = reader.summary()
             self.status = str(summary.get("status")) if summary else "started"
-            if reader.damage and self.live:
-                # a part read while being written: read the whole log again next time
-                self._stamp = None
-                self.__init__(self.path)  # type: ignore[misc]
+            if reader.damage and self.status == "started":
+                self._reset()  # a part read while being written: read it all again next time
                 return
         finally:
             reader.close()
         self._stamp = stamp
 
+    def _reset(self) -> None:
+        lock = self.lock
+        self.__init__(self.path)  # type: ignore[misc]
+        self.lock = lock
+
     def _counted(self, lines: Iterator[bytes]) -> Iterator[bytes]:
         for line in lines:
-            self._lines += 1
+            self._read += 1
             yield line
 
     def select(self, query: RowQuery) -> list[Row]:
-        """The rows `query` keeps, in its order: answered once per state of the log."""
+        """The rows `query` keeps, in its order: answered once per state of the rows."""
         known = self._answers.get(query)
         if known is not None and known[0] == len(self.rows):
             self._answers.move_to_end(query)
@@ -109,6 +134,20 @@ class LogRows:
             self._answers.popitem(last=False)
         return rows
 
+    def lines_of(self, sample_id: str) -> list[int]:
+        """The line numbers of `sample_id`'s records among the rows read so far."""
+        return self._ids().get(sample_id, [])
+
+    def ids(self) -> list[str]:
+        """The ids of the rows read so far, each once."""
+        return list(self._ids())
+
+    def _ids(self) -> dict[str, list[int]]:
+        for index in range(self._by_id_upto, len(self.rows)):
+            self._by_id.setdefault(str(self.rows[index].id), []).append(self.lines[index])
+        self._by_id_upto = len(self.rows)
+        return self._by_id
+
 
 class RowCache:
     """The `LogRows` of the logs asked for lately, up to `KEPT_LOGS`."""
@@ -116,9 +155,11 @@ class RowCache:
     def __init__(self) -> None:
         self._logs: OrderedDict[Path, LogRows] = OrderedDict()
         self._lock = threading.Lock()
+        #: logs being read to their end by a thread of `warm`
+        self._reading: set[Path] = set()
 
     def get(self, path: Path) -> LogRows:
-        """The rows of `path`, refreshed; hold its `lock` while reading them."""
+        """The rows of `path` (not refreshed: hold its `lock` and call `refresh`)."""
         with self._lock:
             rows = self._logs.get(path)
             if rows is None:
@@ -128,17 +169,35 @@ class RowCache:
                 self._logs.popitem(last=False)
         return rows
 
+    def reading(self, path: Path) -> bool:
+        """A thread of `warm` is reading `path` (a request need not read it too)."""
+        with self._lock:
+            return path in self._reading
+
     def warm(self, paths: list[Path]) -> None:
-        """Read these logs' rows in a background thread (a request for one of them
-        meanwhile waits for its read rather than reading it twice)."""
+        """Read these logs' rows to their end in a background thread, a slice at a time
+        (a request meanwhile waits at most a slice for the lock); a log already being
+        read so is left to its thread."""
+        with self._lock:
+            paths = [p.resolve() for p in paths if p.resolve() not in self._reading]
+            self._reading.update(paths)
+        if not paths:
+            return
 
         def read() -> None:
             for path in paths:
-                rows = self.get(path.resolve())
-                with rows.lock:
-                    try:
-                        rows.refresh()
-                    except Exception:  # an unreadable log: its request will say why
-                        continue
+                rows = self.get(path)
+                try:
+                    while True:
+                        with rows.lock:
+                            rows.refresh()
+                            if rows.complete:
+                                break
+                        time.sleep(YIELD)  # (a lock is not fair: let a waiting request in)
+                except Exception:  # an unreadable log: its request says why
+                    pass
+                finally:
+                    with self._lock:
+                        self._reading.discard(path)
 
-        threading.Thread(target=read, name="evalrun-view-warm", daemon=True).start()
+        threading.Thread(target=read, name="evalrun-view-read", daemon=True).start()
