@@ -57,6 +57,7 @@ class Logs:
     a: Path  # arithmetic, every answer right
     b: Path  # arithmetic, the task's own responses: four wrong
     survey: Path  # coffee.survey.yaml
+    epochs: Path  # arithmetic's first three samples, two epochs each
     hostile: Path  # dates, answering HTML and script, under a job named like a script tag;
     # some of its model calls fail: errored samples, and retried ones
 
@@ -94,6 +95,7 @@ def logs(tmp_path_factory: pytest.TempPathFactory) -> Logs:
         "baseline": [arithmetic, "-M", f"responses={right}"],
         "candidate": [arithmetic],
         "survey": [str(TASKS / "coffee.survey.yaml")],
+        "epochs": [arithmetic, "--epochs", "2", "--limit", "3"],
         # some calls fail (a transient error, one retry): errored samples, retried ones
         HOSTILE_JOB: [str(TASKS / "dates.yaml"), "-M", f"responses={hostile}", *FLAKY],
     }
@@ -104,7 +106,12 @@ def logs(tmp_path_factory: pytest.TempPathFactory) -> Logs:
     by_job = {raw_log(path)["header"]["job"]: path for path in logs_in(logs)}
     assert sorted(by_job) == sorted(runs)
     return Logs(
-        folder, by_job["baseline"], by_job["candidate"], by_job["survey"], by_job[HOSTILE_JOB]
+        folder,
+        by_job["baseline"],
+        by_job["candidate"],
+        by_job["survey"],
+        by_job["epochs"],
+        by_job[HOSTILE_JOB],
     )
 
 
@@ -214,7 +221,7 @@ def texts(locator: Any) -> list[str]:
 def test_runs_list(page: Any, viewer: Viewer, logs: Logs, tmp_path: Path) -> None:
     page.goto(viewer.url)
     rows = page.get_by_test_id("run-row")
-    expect(rows).to_have_count(4)
+    expect(rows).to_have_count(5)
     for path, job in ((logs.a, "baseline"), (logs.b, "candidate"), (logs.survey, "survey")):
         log = raw_log(path)
         row = page.locator(f'[data-testid="run-row"][data-name="{path.name}"]')
@@ -243,7 +250,7 @@ def test_runs_list(page: Any, viewer: Viewer, logs: Logs, tmp_path: Path) -> Non
     page.get_by_test_id("filter-job").select_option("candidate")
     expect(page.get_by_test_id("no-runs")).to_be_visible()
     page.get_by_test_id("clear-filters").click()
-    expect(rows).to_have_count(4)
+    expect(rows).to_have_count(5)
 
 
 def test_run_page(page: Any, viewer: Viewer, logs: Logs, tmp_path: Path) -> None:
@@ -387,6 +394,46 @@ def test_sort_by_a_column(page: Any, viewer: Viewer, logs: Logs, tmp_path: Path)
     tokens = [int(t) for t in texts(page.get_by_test_id("cell-tokens"))]
     assert tokens == sorted((s["usage"]["total_tokens"] for s in samples), reverse=True)
     shoot(page, tmp_path / "sorted.png")
+
+
+def test_paging(page: Any, viewer: Viewer, logs: Logs, tmp_path: Path) -> None:
+    """Prev / next through B's 20 samples, 8 a page, failed only kept while paging back."""
+    ids = [s["id"] for s in raw_log(logs.b)["samples"]]
+    page.goto(viewer.url + route(logs.b.name, "/samples?limit=8"))
+    rows = page.get_by_test_id("sample-row")
+    info = page.get_by_test_id("rows-info")
+    expect(info).to_have_text("rows 1–8 of 20")
+    expect(page.get_by_test_id("prev")).to_be_disabled()
+    for first, last in ((9, 16), (17, 20)):
+        page.get_by_test_id("next").click()
+        expect(info).to_have_text(f"rows {first}–{last} of 20")
+        assert [r.get_attribute("data-id") for r in rows.all()] == ids[first - 1 : last]
+    expect(page.get_by_test_id("next")).to_be_disabled()
+    page.get_by_test_id("prev").click()
+    expect(info).to_have_text("rows 9–16 of 20")
+    page.get_by_test_id("failed-only").check()  # a filter starts again at the first row
+    expect(info).to_have_text("rows 1–4 of 4")
+    assert "limit=8" in page.url
+
+
+def test_epoch_tabs(page: Any, viewer: Viewer, logs: Logs, tmp_path: Path) -> None:
+    samples = raw_log(logs.epochs)["samples"]
+    assert sorted((s["id"], s["epoch"]) for s in samples) == [
+        (f"add-0{i}", e) for i in (1, 2, 3) for e in (1, 2)
+    ]
+    page.goto(viewer.url + route(logs.epochs.name, "/samples?sort=-epoch"))
+    rows = page.get_by_test_id("sample-row")
+    expect(rows).to_have_count(6)
+    expect(rows.first.locator("td").nth(1)).to_have_text("2")
+    rows.first.click()
+    tabs = page.get_by_test_id("epoch-tab")
+    expect(tabs).to_have_text(["epoch 1", "epoch 2"])
+    expect(page.locator(".tab.active")).to_have_text("epoch 2")
+    assert page.url.endswith("epoch=2")
+    tabs.first.click()
+    expect(page.locator(".tab.active")).to_have_text("epoch 1")
+    assert page.url.endswith("epoch=1")
+    shoot(page, tmp_path / "epochs.png")
 
 
 def test_compare_from_the_runs_list(page: Any, viewer: Viewer, logs: Logs, tmp_path: Path) -> None:

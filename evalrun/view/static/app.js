@@ -775,6 +775,8 @@ async function renderSamples(view, where, ctx, loaded) {
     where: p.get("where") || "",
     failed: p.get("failed") === "1",
     errors: p.get("errors") === "1",
+    // rows a page: PAGE unless the route asks for another (1 to 1000, the server's most)
+    limit: Math.min(1000, Math.max(1, parseInt(p.get("limit") || "", 10) || PAGE)),
   };
   const go = (changes) => {
     const next = { ...state, ...changes };
@@ -784,6 +786,7 @@ async function renderSamples(view, where, ctx, loaded) {
       where: next.where || null,
       failed: next.failed ? 1 : null,
       errors: next.errors ? 1 : null,
+      limit: next.limit !== PAGE ? next.limit : null,
     });
   };
 
@@ -819,8 +822,8 @@ async function renderSamples(view, where, ctx, loaded) {
 
   const title = h("div", { class: "title" }, h("h1", {}, "Samples"));
   const info = h("span", { testid: "rows-info", class: "rows-info" });
-  const prev = h("button", { testid: "prev", onclick: () => go({ offset: Math.max(0, state.offset - PAGE) }) }, "← prev");
-  const next = h("button", { testid: "next", onclick: () => go({ offset: state.offset + PAGE }) }, "next →");
+  const prev = h("button", { testid: "prev", onclick: () => go({ offset: Math.max(0, state.offset - state.limit) }) }, "← prev");
+  const next = h("button", { testid: "next", onclick: () => go({ offset: state.offset + state.limit }) }, "next →");
   const table = h("div", { class: "table-wrap" });
   put(view, 
     title,
@@ -836,7 +839,7 @@ async function renderSamples(view, where, ctx, loaded) {
       api(runUrl(name)),
       api(`${runUrl(name)}/samples`, {
         offset: state.offset,
-        limit: PAGE,
+        limit: state.limit,
         sort: state.sort,
         where: state.where,
         failed: state.failed ? 1 : null,
