@@ -13,6 +13,8 @@
 
 const PAGE = 50;
 const POLL_MS = 1500;
+// while the server reads a big log's rows (`complete: false`), ask again this soon
+const READING_MS = 400;
 const SVG = "http://www.w3.org/2000/svg";
 
 // ---------------------------------------------------------------- DOM helpers
@@ -257,8 +259,9 @@ function context() {
   const mine = ++generation;
   return {
     alive: () => mine === generation,
-    /** Call `fn` every POLL_MS while this route is current and `fn` answers true. */
-    poll(fn) {
+    /** Call `fn` while this route is current and `fn` answers true (again in POLL_MS) or
+     * a number (again in that many ms); `first`: the wait before the first call. */
+    poll(fn, first = POLL_MS) {
       const tick = async () => {
         if (mine !== generation) return;
         let again = false;
@@ -267,9 +270,9 @@ function context() {
         } catch {
           again = true; // a failed poll (a log mid-write) tries again
         }
-        if (again && mine === generation) setTimeout(tick, POLL_MS);
+        if (again && mine === generation) setTimeout(tick, typeof again === "number" ? again : POLL_MS);
       };
-      setTimeout(tick, POLL_MS);
+      setTimeout(tick, typeof first === "number" ? first : POLL_MS);
     },
   };
 }
@@ -435,7 +438,7 @@ async function renderRuns(view, where, ctx) {
     return tr;
   });
 
-  put(view, 
+  put(view,
     h("h1", {}, "Runs"),
     h("div", { class: "toolbar" }, selects, filtered ? h("a", { href: "#/", testid: "clear-filters" }, "clear filters") : null),
     h("div", { class: "toolbar" }, compare, pickNote),
@@ -477,9 +480,12 @@ async function renderRun(view, where, ctx, loaded) {
     loaded();
     clear(body);
     put(body, runPage(run, scores));
-    return run.status === "started";
+    // live: poll; the server still reading a big log's rows (distributions partial): soon
+    if (run.status === "started") return true;
+    return scores && scores.complete === false ? READING_MS : false;
   };
-  if (await draw()) ctx.poll(draw);
+  const again = await draw();
+  if (again) ctx.poll(draw, again);
 }
 
 function runPage(run, scores) {
@@ -825,7 +831,7 @@ async function renderSamples(view, where, ctx, loaded) {
   const prev = h("button", { testid: "prev", onclick: () => go({ offset: Math.max(0, state.offset - state.limit) }) }, "← prev");
   const next = h("button", { testid: "next", onclick: () => go({ offset: state.offset + state.limit }) }, "next →");
   const table = h("div", { class: "table-wrap" });
-  put(view, 
+  put(view,
     title,
     h("p", { class: "mono small muted" }, name),
     h("div", { class: "toolbar" }, check("failed", "failed only"), check("errors", "errors only"), whereForm),
@@ -853,33 +859,40 @@ async function renderSamples(view, where, ctx, loaded) {
     loaded();
     clear(title);
     const live = run.status === "started" || Boolean(page.live);
-    put(title, 
+    // a big log the server has not read to its end yet: the rows read so far, more soon
+    const reading = page.complete === false;
+    put(
+      title,
       h("h1", {}, "Samples of ", h("a", { href: links.run(name) }, run.header?.task || name)),
       statusBadge(run.status),
       live ? badge("live", "live", "live") : null,
+      reading ? badge(`reading the log: ${fmtNum(page.indexed ?? 0)} rows so far`, "live", "reading") : null,
     );
+    const again = live ? true : reading ? READING_MS : false;
     if (page.badQuery) {
       whereError.hidden = false;
       whereError.textContent = page.badQuery;
       info.textContent = "no rows";
       prev.disabled = next.disabled = true;
       clear(table);
-      return live;
+      return again;
     }
     whereError.hidden = true;
     whereError.textContent = "";
     const rows = page.rows || [];
     const total = page.total ?? rows.length;
+    const sofar = live || reading ? " so far" : "";
     info.textContent = rows.length
-      ? `rows ${state.offset + 1}–${state.offset + rows.length} of ${total}${live ? " so far" : ""}`
-      : `rows 0 of ${total}${live ? " so far" : ""}`;
+      ? `rows ${state.offset + 1}–${state.offset + rows.length} of ${total}${sofar}`
+      : `rows 0 of ${total}${sofar}`;
     prev.disabled = state.offset === 0;
     next.disabled = state.offset + rows.length >= total;
     clear(table);
     put(table, samplesTable(name, page, state, go));
-    return live;
+    return again;
   };
-  if (await draw()) ctx.poll(draw);
+  const again = await draw();
+  if (again) ctx.poll(draw, again);
 }
 
 function samplesTable(name, page, state, go) {
@@ -958,7 +971,7 @@ async function renderSample(view, where, ctx) {
   const wanted = parseInt(where.params.get("epoch") || "", 10);
   const sample = samples.find((x) => x.epoch === wanted) || samples[0];
 
-  put(view, 
+  put(view,
     h(
       "div",
       { class: "title" },
@@ -970,7 +983,7 @@ async function renderSample(view, where, ctx) {
     ),
   );
   if (samples.length > 1) {
-    put(view, 
+    put(view,
       h(
         "div",
         { class: "tabs", testid: "epoch-tabs" },
@@ -982,7 +995,7 @@ async function renderSample(view, where, ctx) {
   }
 
   const target = Array.isArray(sample.target) ? sample.target.join(" | ") : sample.target;
-  put(view, 
+  put(view,
     section(
       "Answer",
       { testid: "answer-section" },
@@ -1000,7 +1013,7 @@ async function renderSample(view, where, ctx) {
   );
 
   // the transcript
-  put(view, 
+  put(view,
     section(
       "Transcript",
       { testid: "transcript" },
@@ -1020,7 +1033,7 @@ async function renderSample(view, where, ctx) {
 
   // scores
   const scoreEntries = Object.entries(sample.scores || {});
-  put(view, 
+  put(view,
     section(
       "Scores",
       { testid: "scores" },
@@ -1044,7 +1057,7 @@ async function renderSample(view, where, ctx) {
 
   // errors, limit, retries
   if (sample.error) {
-    put(view, 
+    put(view,
       section(
         "Error",
         { testid: "sample-error" },
@@ -1055,7 +1068,7 @@ async function renderSample(view, where, ctx) {
   }
   if (sample.limit) {
     const l = sample.limit;
-    put(view, 
+    put(view,
       section(
         "Limit",
         { testid: "sample-limit" },
@@ -1121,7 +1134,7 @@ async function renderSample(view, where, ctx) {
   const survey = sample.store?.survey;
   if (survey) {
     const answers = Object.entries(survey.answers || {});
-    put(view, 
+    put(view,
       section(
         "Survey answers",
         { testid: "survey-answers" },
@@ -1156,7 +1169,7 @@ async function renderSample(view, where, ctx) {
   // usage and time
   const u = sample.usage || {};
   const o = sample.output || {};
-  put(view, 
+  put(view,
     section(
       "Usage and time",
       { testid: "sample-usage" },
@@ -1217,7 +1230,7 @@ async function renderSurvey(view, where, ctx) {
   }
   if (!ctx.alive()) return;
   const questions = survey.questions || [];
-  put(view, 
+  put(view,
     h("div", { class: "title" }, h("h1", {}, "Survey"), h("span", { class: "muted" }, `${questions.length} questions`)),
     h("p", { class: "mono small muted" }, name),
     h("div", { class: "survey" }, h("div", { class: "questions" }, questions.map(questionCard)), section("Flow", { testid: "flow-section", class: "card flow-card" }, flowChart(survey.flow || { nodes: [], edges: [] }))),
@@ -1397,7 +1410,7 @@ async function renderCompare(view, where, ctx) {
     data = await api("/api/compare", { a, b });
   } catch (exc) {
     if (!ctx.alive()) return;
-    put(view, 
+    put(view,
       h("div", { class: "error-box", testid: "compare-error" }, exc.status === 404 && /Not Found/.test(exc.message) ? "This viewer cannot compare runs (no /api/compare endpoint)." : exc.message),
       h("p", {}, h("a", { href: links.run(a) }, "run A"), " · ", h("a", { href: links.run(b) }, "run B")),
     );
@@ -1432,7 +1445,7 @@ async function renderCompare(view, where, ctx) {
           ids.map((id) => h("li", {}, h("a", { href: links.sample(b, id), class: "mono", testid: "id-link" }, String(id)))),
         )
       : h("p", { class: "muted small", testid }, "none");
-  put(view, 
+  put(view,
     h(
       "p",
       { class: data.regressed ? "error" : "muted", testid: "compare-summary" },
