@@ -58,12 +58,35 @@ class Logs:
     b: Path  # arithmetic, the task's own responses: four wrong
     survey: Path  # coffee.survey.yaml
     epochs: Path  # arithmetic's first three samples, two epochs each
+    graded: Path  # two capitals, graded by a (mock) model: its prompt and reply in the score
     hostile: Path  # dates, answering HTML and script, under a job named like a script tag;
     # some of its model calls fail: errored samples, and retried ones
 
 
 def _clean_env() -> dict[str, str]:
     return {k: v for k, v in os.environ.items() if not k.startswith("EVALRUN_")}
+
+
+def _graded_task(folder: Path) -> Path:
+    """A task scored by model_graded_fact, the grader a mockllm with its own replies."""
+    write_jsonl(folder / "capitals.jsonl", [
+        {"id": "fr", "input": "Capital of France?", "target": "Paris"},
+        {"id": "es", "input": "Capital of Spain?", "target": "Madrid"},
+    ])  # fmt: skip
+    write_jsonl(folder / "answers.jsonl", [
+        {"match": "France", "output": "Paris"}, {"match": "Spain", "output": "Barcelona"},
+    ])  # fmt: skip
+    write_jsonl(folder / "grades.jsonl", [
+        {"match": r"Submission\]: Paris", "output": "Right city.\nGRADE: C"},
+        {"match": r"Submission\]: Barcelona", "output": "Wrong city.\nGRADE: I"},
+    ])  # fmt: skip
+    task = folder / "graded.yaml"
+    task.write_text(
+        "name: capitals-graded\ndataset: {path: capitals.jsonl}\nmodel: mockllm/model\n"
+        "model_args: {responses: answers.jsonl}\nscorer:\n  - model_graded_fact:\n"
+        "      grader: {model: mockllm/model, model_args: {responses: grades.jsonl}}\n"
+    )
+    return task
 
 
 def _start_eval(folder: Path, logs: Path, *args: str) -> subprocess.Popen[str]:
@@ -96,6 +119,7 @@ def logs(tmp_path_factory: pytest.TempPathFactory) -> Logs:
         "candidate": [arithmetic],
         "survey": [str(TASKS / "coffee.survey.yaml")],
         "epochs": [arithmetic, "--epochs", "2", "--limit", "3"],
+        "graded": [str(_graded_task(folder))],
         # some calls fail (a transient error, one retry): errored samples, retried ones
         HOSTILE_JOB: [str(TASKS / "dates.yaml"), "-M", f"responses={hostile}", *FLAKY],
     }
@@ -111,6 +135,7 @@ def logs(tmp_path_factory: pytest.TempPathFactory) -> Logs:
         by_job["candidate"],
         by_job["survey"],
         by_job["epochs"],
+        by_job["graded"],
         by_job[HOSTILE_JOB],
     )
 
@@ -221,7 +246,7 @@ def texts(locator: Any) -> list[str]:
 def test_runs_list(page: Any, viewer: Viewer, logs: Logs, tmp_path: Path) -> None:
     page.goto(viewer.url)
     rows = page.get_by_test_id("run-row")
-    expect(rows).to_have_count(5)
+    expect(rows).to_have_count(6)
     for path, job in ((logs.a, "baseline"), (logs.b, "candidate"), (logs.survey, "survey")):
         log = raw_log(path)
         row = page.locator(f'[data-testid="run-row"][data-name="{path.name}"]')
@@ -241,7 +266,7 @@ def test_runs_list(page: Any, viewer: Viewer, logs: Logs, tmp_path: Path) -> Non
 
     # a filter asks the server (the query string) and keeps the others' choices
     expect(page.get_by_test_id("filter-task").locator("option")).to_have_text(
-        ["any task", "arithmetic", "coffee", "dates"]
+        ["any task", "arithmetic", "capitals-graded", "coffee", "dates"]
     )
     page.get_by_test_id("filter-task").select_option("coffee")
     expect(rows).to_have_count(1)
@@ -250,7 +275,7 @@ def test_runs_list(page: Any, viewer: Viewer, logs: Logs, tmp_path: Path) -> Non
     page.get_by_test_id("filter-job").select_option("candidate")
     expect(page.get_by_test_id("no-runs")).to_be_visible()
     page.get_by_test_id("clear-filters").click()
-    expect(rows).to_have_count(5)
+    expect(rows).to_have_count(6)
 
 
 def test_run_page(page: Any, viewer: Viewer, logs: Logs, tmp_path: Path) -> None:
@@ -434,6 +459,26 @@ def test_epoch_tabs(page: Any, viewer: Viewer, logs: Logs, tmp_path: Path) -> No
     expect(page.locator(".tab.active")).to_have_text("epoch 1")
     assert page.url.endswith("epoch=1")
     shoot(page, tmp_path / "epochs.png")
+
+
+def test_a_graders_prompt_and_reply(page: Any, viewer: Viewer, logs: Logs, tmp_path: Path) -> None:
+    (sample,) = [s for s in raw_log(logs.graded)["samples"] if s["id"] == "es"]
+    score = sample["scores"]["model_graded_fact"]
+    grader = score["metadata"]["grader"]
+    assert score["value"] == "I" and grader["reply"] == "Wrong city.\nGRADE: I"
+    page.goto(viewer.url + route(logs.graded.name, "/samples"))
+    page.get_by_test_id("failed-only").check()
+    expect(page.get_by_test_id("sample-row")).to_have_count(1)
+    page.get_by_test_id("sample-row").click()
+    block = page.locator('[data-testid="score"][data-scorer="model_graded_fact"]')
+    expect(block.get_by_test_id("score-value")).to_have_text("I")
+    expect(block).to_contain_text("Barcelona")
+    prompt = block.locator('[data-testid="score-meta-text"][data-key="grader.prompt"]')
+    reply = block.locator('[data-testid="score-meta-text"][data-key="grader.reply"]')
+    assert prompt.inner_text() == grader["prompt"]  # whole, its lines kept
+    assert reply.inner_text() == grader["reply"]
+    expect(block.get_by_test_id("score-metadata")).to_contain_text("mockllm/model")
+    shoot(page, tmp_path / "graded.png")
 
 
 def test_compare_from_the_runs_list(page: Any, viewer: Viewer, logs: Logs, tmp_path: Path) -> None:

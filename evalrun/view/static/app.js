@@ -1198,19 +1198,26 @@ function messageText(content) {
   return JSON.stringify(content, null, 2);
 }
 
-/** A score's metadata: a grader's prompt and reply (long text) shown whole, the rest as JSON. */
+/** A score's metadata: long text (a grader's prompt and reply, at any depth, e.g.
+ * `grader.prompt`) shown whole with its whitespace, the short values as a table. */
 function metadataBlock(metadata) {
   const long = [];
-  const rest = {};
-  for (const [key, value] of Object.entries(metadata)) {
-    if (typeof value === "string" && (value.length > 60 || value.includes("\n"))) long.push([key, value]);
-    else rest[key] = value;
-  }
+  const short = [];
+  const walk = (value, path) => {
+    if (value && typeof value === "object" && !Array.isArray(value) && Object.keys(value).length) {
+      for (const [key, inner] of Object.entries(value)) walk(inner, path ? `${path}.${key}` : key);
+    } else if (typeof value === "string" && (value.length > 60 || value.includes("\n"))) {
+      long.push([path, value]);
+    } else {
+      short.push([path, fmtValue(value)]);
+    }
+  };
+  walk(metadata, "");
   return h(
     "div",
     { class: "metadata", testid: "score-metadata" },
-    long.map(([key, value]) => [h("h4", {}, key), pre(value)]),
-    !isEmpty(rest) ? [h("h4", {}, "metadata"), pre(rest)] : null,
+    short.length ? kvTable(short.map(([k, v]) => [k, h("span", { class: "mono" }, v)])) : null,
+    long.map(([key, value]) => [h("h4", {}, key), pre(value, { testid: "score-meta-text", "data-key": key })]),
   );
 }
 
@@ -1257,7 +1264,7 @@ function questionCard(q) {
   }
   const extra = [];
   if (a.items) extra.push(nested("items", a.items, q.options));
-  if (a.keys) extra.push(nested("keys", a.keys, q.options));
+  if (a.keys) extra.push(nested(q.type === "matrix" ? "items" : "keys", a.keys, q.options));
   if (!chart && !extra.length && q.summary === "text") chart = h("p", { class: "muted small" }, "free text: see the samples");
   return h(
     "section",
