@@ -295,6 +295,8 @@ async function route() {
   const ctx = context();
   const where = parseRoute();
   const view = h("div", { class: "page", testid: `page-${where.page}` });
+  const what = where.page === "sample" ? `sample ${where.id}` : where.page;
+  document.title = `${where.name ? `${what} · ${where.name}` : what} – evalrun view`;
   const app = root();
   clear(app);
   put(app, nav(where), view);
