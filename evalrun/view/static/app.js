@@ -293,7 +293,12 @@ const PAGES = {
 
 async function route() {
   const ctx = context();
-  const where = parseRoute();
+  let where;
+  try {
+    where = parseRoute();
+  } catch {
+    where = { page: "missing", params: new URLSearchParams() }; // a malformed %-escape
+  }
   const view = h("div", { class: "page", testid: `page-${where.page}` });
   const what = where.page === "sample" ? `sample ${where.id}` : where.page;
   document.title = `${where.name ? `${what} · ${where.name}` : what} – evalrun view`;
