@@ -96,7 +96,10 @@ function fmtDate(text) {
   if (!text) return "–";
   const date = new Date(text);
   if (Number.isNaN(date.getTime())) return String(text);
-  return date.toISOString().replace("T", " ").replace(/\.\d+Z$|Z$/, " UTC");
+  return date
+    .toISOString()
+    .replace("T", " ")
+    .replace(/\.\d+Z$|Z$/, " UTC");
 }
 
 function fmtCost(cost) {
@@ -146,7 +149,11 @@ function kvTable(entries, attrs) {
 }
 
 function pre(text, attrs) {
-  return h("pre", { class: "block", ...attrs }, typeof text === "string" ? text : JSON.stringify(text, null, 2));
+  return h(
+    "pre",
+    { class: "block", ...attrs },
+    typeof text === "string" ? text : JSON.stringify(text, null, 2),
+  );
 }
 
 function section(title, attrs, ...children) {
@@ -194,7 +201,8 @@ async function api(path, params) {
     body = null;
   }
   if (!response.ok) {
-    const message = body && typeof body.error === "string" ? body.error : `${response.status} ${response.statusText}`;
+    const message =
+      body && typeof body.error === "string" ? body.error : `${response.status} ${response.statusText}`;
     throw new ApiError(response.status, message);
   }
   return body;
@@ -287,7 +295,11 @@ const PAGES = {
   survey: renderSurvey,
   compare: renderCompare,
   missing: async (view) => {
-    put(view, h("p", { class: "error", testid: "error" }, "No such page."), h("a", { href: "#/" }, "All runs"));
+    put(
+      view,
+      h("p", { class: "error", testid: "error" }, "No such page."),
+      h("a", { href: "#/" }, "All runs"),
+    );
   },
 };
 
@@ -329,7 +341,10 @@ function errorBox(exc) {
 function nav(where) {
   const crumbs = [h("a", { href: "#/", class: "brand" }, "evalrun view")];
   if (where.name) {
-    crumbs.push(" / ", h("a", { href: links.run(where.name), class: "mono", testid: "crumb-run" }, where.name));
+    crumbs.push(
+      " / ",
+      h("a", { href: links.run(where.name), class: "mono", testid: "crumb-run" }, where.name),
+    );
     if (where.page === "samples" || where.page === "sample") {
       crumbs.push(" / ", h("a", { href: links.samples(where.name) }, "samples"));
     }
@@ -357,16 +372,15 @@ function mainMetric(metrics) {
 async function renderRuns(view, where, ctx) {
   const filters = Object.fromEntries(FILTERS.map((k) => [k, where.params.get(k) || ""]));
   const filtered = FILTERS.some((k) => filters[k]);
-  const [all, shown] = await Promise.all([
-    api("/api/runs"),
-    filtered ? api("/api/runs", filters) : null,
-  ]);
+  const [all, shown] = await Promise.all([api("/api/runs"), filtered ? api("/api/runs", filters) : null]);
   if (!ctx.alive()) return;
   const runs = (shown || all).runs;
 
   // the filters' choices: the values the runs themselves have
   const selects = FILTERS.map((key) => {
-    const values = [...new Set(all.runs.map((r) => r[key]).filter((v) => v !== null && v !== undefined))].sort();
+    const values = [
+      ...new Set(all.runs.map((r) => r[key]).filter((v) => v !== null && v !== undefined)),
+    ].sort();
     if (filters[key] && !values.includes(filters[key])) values.push(filters[key]);
     const select = h(
       "select",
@@ -396,7 +410,11 @@ async function renderRuns(view, where, ctx) {
     }
     compare.disabled = picked.length !== 2;
     pickNote.textContent =
-      picked.length === 2 ? `A: ${picked[0]}  B: ${picked[1]}` : picked.length === 1 ? `A: ${picked[0]} (tick B)` : "tick two runs to compare them";
+      picked.length === 2
+        ? `A: ${picked[0]}  B: ${picked[1]}`
+        : picked.length === 1
+          ? `A: ${picked[0]} (tick B)`
+          : "tick two runs to compare them";
   };
   compare.addEventListener("click", () => {
     if (picked.length === 2) location.hash = links.compare(picked[0], picked[1]);
@@ -430,24 +448,45 @@ async function renderRuns(view, where, ctx) {
       "tr",
       { testid: "run-row", "data-name": run.name },
       h("td", { class: "pick" }, box, mark),
-      h("td", {}, h("a", { href: links.run(run.name), testid: "run-link" }, run.task), run.damaged ? badge("damaged", "error") : null),
+      h(
+        "td",
+        {},
+        h("a", { href: links.run(run.name), testid: "run-link" }, run.task),
+        run.damaged ? badge("damaged", "error") : null,
+      ),
       h("td", {}, run.model),
       h("td", {}, statusBadge(run.status)),
       h(
         "td",
         { class: "num", testid: "run-metric" },
-        metric ? [fmtMetric(metric.value), h("span", { class: "muted small" }, ` ${metric.scorer} ${metric.metric}`)] : "–",
+        metric
+          ? [
+              fmtMetric(metric.value),
+              h("span", { class: "muted small" }, ` ${metric.scorer} ${metric.metric}`),
+            ]
+          : "–",
       ),
-      h("td", { class: "num", testid: "run-counts" }, `${c.completed ?? "?"}/${c.total ?? "?"}`, problems.length ? [" · ", problems.map((p, i) => [i ? ", " : "", p])] : null),
+      h(
+        "td",
+        { class: "num", testid: "run-counts" },
+        `${c.completed ?? "?"}/${c.total ?? "?"}`,
+        problems.length ? [" · ", problems.map((p, i) => [i ? ", " : "", p])] : null,
+      ),
       h("td", { class: "nowrap" }, fmtDate(run.created)),
       h("td", { class: "small" }, run.job || "–"),
     );
     return tr;
   });
 
-  put(view,
+  put(
+    view,
     h("h1", {}, "Runs"),
-    h("div", { class: "toolbar" }, selects, filtered ? h("a", { href: "#/", testid: "clear-filters" }, "clear filters") : null),
+    h(
+      "div",
+      { class: "toolbar" },
+      selects,
+      filtered ? h("a", { href: "#/", testid: "clear-filters" }, "clear filters") : null,
+    ),
     h("div", { class: "toolbar" }, compare, pickNote),
     runs.length
       ? h(
@@ -456,12 +495,26 @@ async function renderRuns(view, where, ctx) {
           h(
             "thead",
             {},
-            h("tr", {}, ["", "task", "model", "status", "main metric", "samples", "created", "job"].map((t) => h("th", {}, t))),
+            h(
+              "tr",
+              {},
+              ["", "task", "model", "status", "main metric", "samples", "created", "job"].map((t) =>
+                h("th", {}, t),
+              ),
+            ),
           ),
           h("tbody", {}, rows),
         )
-      : h("p", { class: "muted", testid: "no-runs" }, filtered ? "No run matches these filters." : "No logs in this folder yet."),
-    h("p", { class: "muted small", testid: "runs-count" }, `${runs.length} run${runs.length === 1 ? "" : "s"}`),
+      : h(
+          "p",
+          { class: "muted", testid: "no-runs" },
+          filtered ? "No run matches these filters." : "No logs in this folder yet.",
+        ),
+    h(
+      "p",
+      { class: "muted small", testid: "runs-count" },
+      `${runs.length} run${runs.length === 1 ? "" : "s"}`,
+    ),
   );
 }
 
@@ -514,7 +567,9 @@ function runPage(run, scores) {
       "p",
       { class: "links" },
       h("a", { href: links.samples(name), testid: "samples-link" }, "Samples →"),
-      run.survey ? h("a", { href: links.survey(name), testid: "survey-link" }, "Survey answers and flow →") : null,
+      run.survey
+        ? h("a", { href: links.survey(name), testid: "survey-link" }, "Survey answers and flow →")
+        : null,
     ),
   );
   if (run.error) {
@@ -528,7 +583,8 @@ function runPage(run, scores) {
       ),
     );
   }
-  if (run.damage) out.push(h("div", { class: "warn-box", testid: "run-damage" }, `Damaged log: ${fmtValue(run.damage)}`));
+  if (run.damage)
+    out.push(h("div", { class: "warn-box", testid: "run-damage" }, `Damaged log: ${fmtValue(run.damage)}`));
 
   // counts and progress
   const c = run.counts || {};
@@ -547,9 +603,22 @@ function runPage(run, scores) {
           ["limited", c.limited],
           ["reused", c.reused],
           ["cached", c.cached],
-        ].map(([k, v]) => h("div", { class: `stat ${k === "errored" && v ? "bad" : ""}`, testid: `count-${k}` }, h("b", {}, fmtNum(v ?? 0)), h("span", {}, k))),
+        ].map(([k, v]) =>
+          h(
+            "div",
+            { class: `stat ${k === "errored" && v ? "bad" : ""}`, testid: `count-${k}` },
+            h("b", {}, fmtNum(v ?? 0)),
+            h("span", {}, k),
+          ),
+        ),
       ),
-      live ? h("p", { class: "muted", testid: "samples-done" }, `${run.samples_done ?? 0} samples written so far`) : null,
+      live
+        ? h(
+            "p",
+            { class: "muted", testid: "samples-done" },
+            `${run.samples_done ?? 0} samples written so far`,
+          )
+        : null,
     ),
   );
 
@@ -573,7 +642,12 @@ function runPage(run, scores) {
             h(
               "td",
               { class: "num", testid: "metric-interval" },
-              ci ? [`[${fmtMetric(ci.low)}, ${fmtMetric(ci.high)}]`, h("span", { class: "muted small" }, ` ${Math.round((ci.confidence || 0.95) * 100)}%`)] : "",
+              ci
+                ? [
+                    `[${fmtMetric(ci.low)}, ${fmtMetric(ci.high)}]`,
+                    h("span", { class: "muted small" }, ` ${Math.round((ci.confidence || 0.95) * 100)}%`),
+                  ]
+                : "",
             ),
             h("td", {}, ci ? intervalBar(ci) : null),
             h("td", { class: "num" }, fmtNum(score.samples)),
@@ -588,7 +662,15 @@ function runPage(run, scores) {
         h(
           "table",
           { class: "grid" },
-          h("thead", {}, h("tr", {}, ["scorer", "reducer", "metric", "value", "interval", "", "samples"].map((t) => h("th", {}, t)))),
+          h(
+            "thead",
+            {},
+            h(
+              "tr",
+              {},
+              ["scorer", "reducer", "metric", "value", "interval", "", "samples"].map((t) => h("th", {}, t)),
+            ),
+          ),
           h("tbody", {}, rows),
         ),
       ),
@@ -602,7 +684,15 @@ function runPage(run, scores) {
           ? h(
               "table",
               { class: "grid" },
-              h("thead", {}, h("tr", {}, ["metric", "threshold", "value", "status"].map((t) => h("th", {}, t)))),
+              h(
+                "thead",
+                {},
+                h(
+                  "tr",
+                  {},
+                  ["metric", "threshold", "value", "status"].map((t) => h("th", {}, t)),
+                ),
+              ),
               h(
                 "tbody",
                 {},
@@ -622,7 +712,17 @@ function runPage(run, scores) {
       ),
     );
   } else {
-    out.push(section("Metrics", { testid: "metrics" }, h("p", { class: "muted" }, live ? "Not scored yet: the run is in progress." : "No results in this log.")));
+    out.push(
+      section(
+        "Metrics",
+        { testid: "metrics" },
+        h(
+          "p",
+          { class: "muted" },
+          live ? "Not scored yet: the run is in progress." : "No results in this log.",
+        ),
+      ),
+    );
   }
 
   // score distributions
@@ -665,7 +765,8 @@ function runPage(run, scores) {
   ];
   if (!isEmpty(header.tags)) config.push(["tags", header.tags.join(", ")]);
   if (header.retry_of) config.push(["retry of", h("span", { class: "mono" }, header.retry_of)]);
-  if (header.rescored_from) config.push(["rescored from", h("span", { class: "mono" }, header.rescored_from)]);
+  if (header.rescored_from)
+    config.push(["rescored from", h("span", { class: "mono" }, header.rescored_from)]);
   if (header.evalrun_version) config.push(["evalrun", header.evalrun_version]);
   const runConfig = Object.entries(header.run_config || {}).filter(([, v]) => !isEmpty(v));
   out.push(
@@ -681,7 +782,13 @@ function runPage(run, scores) {
             h(
               "tbody",
               {},
-              pairs(runConfig).map((pair) => h("tr", {}, pair.map(([k, v]) => [h("th", {}, k), h("td", {}, compact(v))]))),
+              pairs(runConfig).map((pair) =>
+                h(
+                  "tr",
+                  {},
+                  pair.map(([k, v]) => [h("th", {}, k), h("td", {}, compact(v))]),
+                ),
+              ),
             ),
           )
         : h("p", { class: "muted" }, "Defaults only."),
@@ -711,7 +818,11 @@ function compact(value) {
           .join("  "),
       );
     }
-    return h("span", { class: "mono small" }, value.map((v) => (typeof v === "object" ? JSON.stringify(v) : v)).join(", "));
+    return h(
+      "span",
+      { class: "mono small" },
+      value.map((v) => (typeof v === "object" ? JSON.stringify(v) : v)).join(", "),
+    );
   }
   return h("span", { class: "mono small" }, String(value));
 }
@@ -732,7 +843,12 @@ function intervalBar(ci) {
 }
 
 function distributions(scores) {
-  if (scores === null) return h("p", { class: "muted", testid: "no-distribution" }, "No score distribution from this viewer (no /scores endpoint).");
+  if (scores === null)
+    return h(
+      "p",
+      { class: "muted", testid: "no-distribution" },
+      "No score distribution from this viewer (no /scores endpoint).",
+    );
   if (scores && scores.failed) return errorBox(scores.failed);
   const entries = Object.entries(scores.scorers || {});
   if (!entries.length) return h("p", { class: "muted" }, "No scores yet.");
@@ -743,7 +859,12 @@ function distributions(scores) {
       h(
         "figure",
         { class: "chart", testid: "score-chart", "data-scorer": scorer },
-        h("figcaption", {}, h("b", {}, scorer), h("span", { class: "muted small" }, ` ${dist.kind}, ${fmtNum(dist.count)} scores`)),
+        h(
+          "figcaption",
+          {},
+          h("b", {}, scorer),
+          h("span", { class: "muted small" }, ` ${dist.kind}, ${fmtNum(dist.count)} scores`),
+        ),
         barChart((dist.bins || []).map((b) => [b.label, b.count])),
       ),
     ),
@@ -768,7 +889,11 @@ function barChart(bins, { width = 420 } = {}) {
         "g",
         { class: "bin", "data-label": label, "data-count": count },
         s("text", { x: labelW - 6, y: y + 14, class: "label", "text-anchor": "end" }, truncate(label, 26)),
-        s("rect", { x: labelW, y: y + 2, width: w, height: row - 6, class: "bar", rx: 2 }, s("title", {}, `${label}: ${count}`)),
+        s(
+          "rect",
+          { x: labelW, y: y + 2, width: w, height: row - 6, class: "bar", rx: 2 },
+          s("title", {}, `${label}: ${count}`),
+        ),
         s("text", { x: labelW + w + 5, y: y + 14, class: "count" }, fmtNum(count)),
       );
     }),
@@ -822,23 +947,39 @@ async function renderSamples(view, where, ctx, loaded) {
     },
     whereBox,
     h("button", { type: "submit", testid: "where-apply" }, "Apply"),
-    state.where ? h("button", { type: "button", onclick: () => go({ where: "", offset: 0 }) }, "Clear") : null,
+    state.where
+      ? h("button", { type: "button", onclick: () => go({ where: "", offset: 0 }) }, "Clear")
+      : null,
   );
   const whereError = h("div", { class: "error small", testid: "where-error", hidden: true });
   const check = (key, label) =>
     h(
       "label",
       { class: "check" },
-      h("input", { type: "checkbox", testid: `${key}-only`, checked: state[key], onchange: (e) => go({ [key]: e.target.checked, offset: 0 }) }),
+      h("input", {
+        type: "checkbox",
+        testid: `${key}-only`,
+        checked: state[key],
+        onchange: (e) => go({ [key]: e.target.checked, offset: 0 }),
+      }),
       ` ${label}`,
     );
 
   const title = h("div", { class: "title" }, h("h1", {}, "Samples"));
   const info = h("span", { testid: "rows-info", class: "rows-info" });
-  const prev = h("button", { testid: "prev", onclick: () => go({ offset: Math.max(0, state.offset - state.limit) }) }, "← prev");
-  const next = h("button", { testid: "next", onclick: () => go({ offset: state.offset + state.limit }) }, "next →");
+  const prev = h(
+    "button",
+    { testid: "prev", onclick: () => go({ offset: Math.max(0, state.offset - state.limit) }) },
+    "← prev",
+  );
+  const next = h(
+    "button",
+    { testid: "next", onclick: () => go({ offset: state.offset + state.limit }) },
+    "next →",
+  );
   const table = h("div", { class: "table-wrap" });
-  put(view,
+  put(
+    view,
     title,
     h("p", { class: "mono small muted" }, name),
     h("div", { class: "toolbar" }, check("failed", "failed only"), check("errors", "errors only"), whereForm),
@@ -924,16 +1065,41 @@ function samplesTable(name, page, state, go) {
     const open = () => (location.hash = links.sample(name, row.id, row.epoch));
     return h(
       "tr",
-      { class: `clickable ${row.error ? "row-error" : ""}`, testid: "sample-row", "data-id": row.id, onclick: open },
-      h("td", { class: "mono" }, h("a", { href: links.sample(name, row.id, row.epoch), testid: "sample-link" }, String(row.id))),
+      {
+        class: `clickable ${row.error ? "row-error" : ""}`,
+        testid: "sample-row",
+        "data-id": row.id,
+        onclick: open,
+      },
+      h(
+        "td",
+        { class: "mono" },
+        h("a", { href: links.sample(name, row.id, row.epoch), testid: "sample-link" }, String(row.id)),
+      ),
       h("td", { class: "num" }, row.epoch),
       scorers.map((scorer) => h("td", { class: "score" }, scoreCell(row.scores ? row.scores[scorer] : null))),
       h("td", { class: "answer mono", title: row.answer ?? "" }, truncate(row.answer, 60)),
-      h("td", {}, row.error ? badge(row.error, "error", null) : "", row.error_message ? h("span", { class: "small muted", title: row.error_message }, ` ${truncate(row.error_message, 40)}`) : null),
+      h(
+        "td",
+        {},
+        row.error ? badge(row.error, "error", null) : "",
+        row.error_message
+          ? h(
+              "span",
+              { class: "small muted", title: row.error_message },
+              ` ${truncate(row.error_message, 40)}`,
+            )
+          : null,
+      ),
       h("td", {}, row.limit ? badge(row.limit, "limit") : ""),
       h("td", { class: "num", testid: "cell-tokens" }, fmtNum(row.tokens)),
       h("td", { class: "num nowrap", testid: "cell-time" }, fmtTime(row.time)),
-      h("td", {}, row.cached ? badge("cached", "cached") : null, row.reused ? badge("reused", "reused") : null),
+      h(
+        "td",
+        {},
+        row.cached ? badge("cached", "cached") : null,
+        row.reused ? badge("reused", "reused") : null,
+      ),
     );
   });
   return h(
@@ -978,7 +1144,8 @@ async function renderSample(view, where, ctx) {
   const wanted = parseInt(where.params.get("epoch") || "", 10);
   const sample = samples.find((x) => x.epoch === wanted) || samples[0];
 
-  put(view,
+  put(
+    view,
     h(
       "div",
       { class: "title" },
@@ -990,26 +1157,43 @@ async function renderSample(view, where, ctx) {
     ),
   );
   if (samples.length > 1) {
-    put(view,
+    put(
+      view,
       h(
         "div",
         { class: "tabs", testid: "epoch-tabs" },
         samples.map((x) =>
-          h("a", { href: links.sample(name, x.id, x.epoch), class: x.epoch === sample.epoch ? "tab active" : "tab", testid: "epoch-tab" }, `epoch ${x.epoch}`),
+          h(
+            "a",
+            {
+              href: links.sample(name, x.id, x.epoch),
+              class: x.epoch === sample.epoch ? "tab active" : "tab",
+              testid: "epoch-tab",
+            },
+            `epoch ${x.epoch}`,
+          ),
         ),
       ),
     );
   }
 
   const target = Array.isArray(sample.target) ? sample.target.join(" | ") : sample.target;
-  put(view,
+  put(
+    view,
     section(
       "Answer",
       { testid: "answer-section" },
       kvTable([
         sample.answer !== null && sample.answer !== undefined
           ? ["answer", h("span", { class: "mono pre", testid: "sample-answer" }, fmtValue(sample.answer))]
-          : ["completion", h("span", { class: "mono pre", testid: "sample-answer" }, fmtValue(sample.output?.completion ?? null))],
+          : [
+              "completion",
+              h(
+                "span",
+                { class: "mono pre", testid: "sample-answer" },
+                fmtValue(sample.output?.completion ?? null),
+              ),
+            ],
         ["target", h("span", { class: "mono pre", testid: "sample-target" }, fmtValue(target ?? null))],
         ["epoch", fmtNum(sample.epoch)],
         ["attempt", fmtNum(sample.attempt)],
@@ -1020,7 +1204,8 @@ async function renderSample(view, where, ctx) {
   );
 
   // the transcript
-  put(view,
+  put(
+    view,
     section(
       "Transcript",
       { testid: "transcript" },
@@ -1040,7 +1225,8 @@ async function renderSample(view, where, ctx) {
 
   // scores
   const scoreEntries = Object.entries(sample.scores || {});
-  put(view,
+  put(
+    view,
     section(
       "Scores",
       { testid: "scores" },
@@ -1064,18 +1250,26 @@ async function renderSample(view, where, ctx) {
 
   // errors, limit, retries
   if (sample.error) {
-    put(view,
+    put(
+      view,
       section(
         "Error",
         { testid: "sample-error" },
-        h("p", { class: "error" }, sample.error.kind ? badge(sample.error.kind, "error") : null, " ", sample.error.message),
+        h(
+          "p",
+          { class: "error" },
+          sample.error.kind ? badge(sample.error.kind, "error") : null,
+          " ",
+          sample.error.message,
+        ),
         sample.error.traceback ? pre(sample.error.traceback, { testid: "traceback" }) : null,
       ),
     );
   }
   if (sample.limit) {
     const l = sample.limit;
-    put(view,
+    put(
+      view,
       section(
         "Limit",
         { testid: "sample-limit" },
@@ -1116,7 +1310,17 @@ async function renderSample(view, where, ctx) {
               h(
                 "table",
                 { class: "grid" },
-                h("thead", {}, h("tr", {}, h("th", {}, "#"), h("th", {}, "error"), h("th", {}, "wait before the next try"))),
+                h(
+                  "thead",
+                  {},
+                  h(
+                    "tr",
+                    {},
+                    h("th", {}, "#"),
+                    h("th", {}, "error"),
+                    h("th", {}, "wait before the next try"),
+                  ),
+                ),
                 h(
                   "tbody",
                   {},
@@ -1141,14 +1345,23 @@ async function renderSample(view, where, ctx) {
   const survey = sample.store?.survey;
   if (survey) {
     const answers = Object.entries(survey.answers || {});
-    put(view,
+    put(
+      view,
       section(
         "Survey answers",
         { testid: "survey-answers" },
         h(
           "table",
           { class: "grid" },
-          h("thead", {}, h("tr", {}, ["question", "status", "answer", "comment", "attempts", "tokens"].map((t) => h("th", {}, t)))),
+          h(
+            "thead",
+            {},
+            h(
+              "tr",
+              {},
+              ["question", "status", "answer", "comment", "attempts", "tokens"].map((t) => h("th", {}, t)),
+            ),
+          ),
           h(
             "tbody",
             {},
@@ -1157,8 +1370,20 @@ async function renderSample(view, where, ctx) {
                 "tr",
                 { testid: "survey-answer", "data-question": q },
                 h("td", { class: "mono" }, q),
-                h("td", {}, badge(a?.status ?? "?", a?.status === "valid" ? "pass" : a?.status === "invalid" ? "fail" : "muted")),
-                h("td", { class: "mono pre" }, fmtValue(a?.answer ?? null), a?.reason ? h("div", { class: "small error" }, a.reason) : null),
+                h(
+                  "td",
+                  {},
+                  badge(
+                    a?.status ?? "?",
+                    a?.status === "valid" ? "pass" : a?.status === "invalid" ? "fail" : "muted",
+                  ),
+                ),
+                h(
+                  "td",
+                  { class: "mono pre" },
+                  fmtValue(a?.answer ?? null),
+                  a?.reason ? h("div", { class: "small error" }, a.reason) : null,
+                ),
                 h("td", { class: "pre" }, a?.comment ?? ""),
                 h("td", { class: "num" }, fmtNum(a?.attempts)),
                 h("td", { class: "num" }, fmtNum(a?.tokens)),
@@ -1166,7 +1391,13 @@ async function renderSample(view, where, ctx) {
             ),
           ),
         ),
-        Object.keys(survey).length > 1 ? details("survey-store", "the rest of the survey's store", pre(Object.fromEntries(Object.entries(survey).filter(([k]) => k !== "answers")))) : null,
+        Object.keys(survey).length > 1
+          ? details(
+              "survey-store",
+              "the rest of the survey's store",
+              pre(Object.fromEntries(Object.entries(survey).filter(([k]) => k !== "answers"))),
+            )
+          : null,
       ),
     );
   }
@@ -1176,12 +1407,16 @@ async function renderSample(view, where, ctx) {
   // usage and time
   const u = sample.usage || {};
   const o = sample.output || {};
-  put(view,
+  put(
+    view,
     section(
       "Usage and time",
       { testid: "sample-usage" },
       kvTable([
-        ["tokens", `${fmtNum(u.total_tokens)} (${fmtNum(u.input_tokens)} in, ${fmtNum(u.output_tokens)} out${u.reasoning_tokens ? `, ${fmtNum(u.reasoning_tokens)} reasoning` : ""})`],
+        [
+          "tokens",
+          `${fmtNum(u.total_tokens)} (${fmtNum(u.input_tokens)} in, ${fmtNum(u.output_tokens)} out${u.reasoning_tokens ? `, ${fmtNum(u.reasoning_tokens)} reasoning` : ""})`,
+        ],
         ["calls", fmtNum(u.calls)],
         ["cost", fmtCost(u.cost)],
         ["total time", fmtTime(sample.total_time)],
@@ -1200,7 +1435,9 @@ function messageText(content) {
   if (content === null || content === undefined) return "";
   if (typeof content === "string") return content;
   if (Array.isArray(content)) {
-    return content.map((part) => (typeof part === "string" ? part : part?.text ?? JSON.stringify(part))).join("\n");
+    return content
+      .map((part) => (typeof part === "string" ? part : (part?.text ?? JSON.stringify(part))))
+      .join("\n");
   }
   return JSON.stringify(content, null, 2);
 }
@@ -1224,7 +1461,10 @@ function metadataBlock(metadata) {
     "div",
     { class: "metadata", testid: "score-metadata" },
     short.length ? kvTable(short.map(([k, v]) => [k, h("span", { class: "mono" }, v)])) : null,
-    long.map(([key, value]) => [h("h4", {}, key), pre(value, { testid: "score-meta-text", "data-key": key })]),
+    long.map(([key, value]) => [
+      h("h4", {}, key),
+      pre(value, { testid: "score-meta-text", "data-key": key }),
+    ]),
   );
 }
 
@@ -1237,17 +1477,36 @@ async function renderSurvey(view, where, ctx) {
     survey = await api(`${runUrl(name)}/survey`);
   } catch (exc) {
     if (exc instanceof ApiError && exc.status === 404) {
-      put(view, h("h1", {}, "Survey"), h("p", { class: "muted", testid: "no-survey" }, exc.message || "Not a survey's log."));
+      put(
+        view,
+        h("h1", {}, "Survey"),
+        h("p", { class: "muted", testid: "no-survey" }, exc.message || "Not a survey's log."),
+      );
       return;
     }
     throw exc;
   }
   if (!ctx.alive()) return;
   const questions = survey.questions || [];
-  put(view,
-    h("div", { class: "title" }, h("h1", {}, "Survey"), h("span", { class: "muted" }, `${questions.length} questions`)),
+  put(
+    view,
+    h(
+      "div",
+      { class: "title" },
+      h("h1", {}, "Survey"),
+      h("span", { class: "muted" }, `${questions.length} questions`),
+    ),
     h("p", { class: "mono small muted" }, name),
-    h("div", { class: "survey" }, h("div", { class: "questions" }, questions.map(questionCard)), section("Flow", { testid: "flow-section", class: "card flow-card" }, flowChart(survey.flow || { nodes: [], edges: [] }))),
+    h(
+      "div",
+      { class: "survey" },
+      h("div", { class: "questions" }, questions.map(questionCard)),
+      section(
+        "Flow",
+        { testid: "flow-section", class: "card flow-card" },
+        flowChart(survey.flow || { nodes: [], edges: [] }),
+      ),
+    ),
   );
 }
 
@@ -1267,16 +1526,31 @@ function questionCard(q) {
     chart = barChart(orderedCounts(a.counts, q.options));
   } else if (a.first) {
     chart = [h("p", { class: "small muted" }, "ranked first"), barChart(orderedCounts(a.first, q.options))];
-    if (a.mean_rank) chart.push(h("p", { class: "small muted" }, "mean rank"), kvTable(Object.entries(a.mean_rank).map(([k, v]) => [k, fmtValue(v)])));
+    if (a.mean_rank)
+      chart.push(
+        h("p", { class: "small muted" }, "mean rank"),
+        kvTable(Object.entries(a.mean_rank).map(([k, v]) => [k, fmtValue(v)])),
+      );
   }
   const extra = [];
   if (a.items) extra.push(nested("items", a.items, q.options));
   if (a.keys) extra.push(nested(q.type === "matrix" ? "items" : "keys", a.keys, q.options));
-  if (!chart && !extra.length && q.summary === "text") chart = h("p", { class: "muted small" }, "free text: see the samples");
+  if (!chart && !extra.length && q.summary === "text")
+    chart = h("p", { class: "muted small" }, "free text: see the samples");
   return h(
     "section",
     { class: "card question", testid: "question", "data-name": q.name },
-    h("h2", {}, h("span", { class: "mono", testid: "question-name" }, q.name), " ", h("span", { class: "muted small" }, `${q.type}${q.summary && q.summary !== q.type ? ` · ${q.summary}` : ""}`)),
+    h(
+      "h2",
+      {},
+      h("span", { class: "mono", testid: "question-name" }, q.name),
+      " ",
+      h(
+        "span",
+        { class: "muted small" },
+        `${q.type}${q.summary && q.summary !== q.type ? ` · ${q.summary}` : ""}`,
+      ),
+    ),
     q.text ? h("p", { class: "qtext" }, q.text) : null,
     h("div", { class: "tallies" }, tallies),
     chart,
@@ -1286,7 +1560,9 @@ function questionCard(q) {
 
 function orderedCounts(counts, options) {
   const keys = Object.keys(counts);
-  const order = Array.isArray(options) ? [...options.filter((o) => o in counts), ...keys.filter((k) => !options.includes(k))] : keys;
+  const order = Array.isArray(options)
+    ? [...options.filter((o) => o in counts), ...keys.filter((k) => !options.includes(k))]
+    : keys;
   return order.map((k) => [k, counts[k]]);
 }
 
@@ -1297,12 +1573,22 @@ function nested(label, entries, options) {
     { class: "nested" },
     Object.entries(entries).map(([key, value]) => {
       let body;
-      if (value && typeof value === "object" && Object.values(value).every((v) => typeof v === "number") && !("mean" in value)) {
+      if (
+        value &&
+        typeof value === "object" &&
+        Object.values(value).every((v) => typeof v === "number") &&
+        !("mean" in value)
+      ) {
         body = barChart(orderedCounts(value, options), { width: 360 });
       } else {
         body = kvTable(Object.entries(value || {}).map(([k, v]) => [k, fmtValue(v)]));
       }
-      return h("div", { class: "nested-item" }, h("h4", {}, `${label.slice(0, -1)}: `, h("span", { class: "mono" }, key)), body);
+      return h(
+        "div",
+        { class: "nested-item" },
+        h("h4", {}, `${label.slice(0, -1)}: `, h("span", { class: "mono" }, key)),
+        body,
+      );
     }),
   );
 }
@@ -1352,7 +1638,19 @@ function flowChart(flow) {
   const lanes = { 1: 0, "-1": 0 };
 
   const marker = (id, cls) =>
-    s("marker", { id, viewBox: "0 0 10 10", refX: 9, refY: 5, markerWidth: 7, markerHeight: 7, orient: "auto-start-reverse" }, s("path", { d: "M0,0 L10,5 L0,10 z", class: cls }));
+    s(
+      "marker",
+      {
+        id,
+        viewBox: "0 0 10 10",
+        refX: 9,
+        refY: 5,
+        markerWidth: 7,
+        markerHeight: 7,
+        orient: "auto-start-reverse",
+      },
+      s("path", { d: "M0,0 L10,5 L0,10 z", class: cls }),
+    );
 
   const drawn = edges.map((e) => {
     const from = index.get(e.source);
@@ -1363,7 +1661,18 @@ function flowChart(flow) {
     const attrs = { class: cls, "data-kind": e.kind, "data-source": e.source, "data-target": e.target };
     if (style.side === 0 && to === from + 1) {
       const x = left + boxW / 2;
-      return s("g", attrs, s("path", { d: `M${x},${yMid(from) + boxH / 2} L${x},${yMid(to) - boxH / 2}`, class: "line", "marker-end": "url(#arrow)" }), e.label ? s("text", { x: x + 6, y: (yMid(from) + yMid(to)) / 2 + 4, class: "edge-label" }, e.label) : null);
+      return s(
+        "g",
+        attrs,
+        s("path", {
+          d: `M${x},${yMid(from) + boxH / 2} L${x},${yMid(to) - boxH / 2}`,
+          class: "line",
+          "marker-end": "url(#arrow)",
+        }),
+        e.label
+          ? s("text", { x: x + 6, y: (yMid(from) + yMid(to)) / 2 + 4, class: "edge-label" }, e.label)
+          : null,
+      );
     }
     const side = style.side === 0 ? 1 : style.side;
     const lane = lanes[side]++;
@@ -1379,7 +1688,11 @@ function flowChart(flow) {
       "g",
       attrs,
       s("path", { d, class: "line", "stroke-dasharray": style.dash || null, "marker-end": "url(#arrow)" }),
-      s("text", { x: labelX, y: labelY, class: "edge-label", "text-anchor": side > 0 ? "start" : "end" }, edgeLabel(e)),
+      s(
+        "text",
+        { x: labelX, y: labelY, class: "edge-label", "text-anchor": side > 0 ? "start" : "end" },
+        edgeLabel(e),
+      ),
     );
   });
 
@@ -1398,12 +1711,34 @@ function flowChart(flow) {
   return h(
     "div",
     { class: "flow", testid: "flow" },
-    s("svg", { width, height, viewBox: `0 0 ${width} ${height}`, role: "img", class: "flow-svg" }, s("defs", {}, marker("arrow", "arrowhead")), drawn, boxes),
+    s(
+      "svg",
+      { width, height, viewBox: `0 0 ${width} ${height}`, role: "img", class: "flow-svg" },
+      s("defs", {}, marker("arrow", "arrowhead")),
+      drawn,
+      boxes,
+    ),
     h(
       "div",
       { class: "legend small" },
       Object.entries(EDGE_STYLE).map(([kind, st]) =>
-        h("span", { class: "legend-item" }, s("svg", { width: 34, height: 10 }, s("line", { x1: 2, x2: 32, y1: 5, y2: 5, class: `legend-line edge-${kind}`, "stroke-dasharray": st.dash })), ` ${kind}`),
+        h(
+          "span",
+          { class: "legend-item" },
+          s(
+            "svg",
+            { width: 34, height: 10 },
+            s("line", {
+              x1: 2,
+              x2: 32,
+              y1: 5,
+              y2: 5,
+              class: `legend-line edge-${kind}`,
+              "stroke-dasharray": st.dash,
+            }),
+          ),
+          ` ${kind}`,
+        ),
       ),
     ),
   );
@@ -1416,7 +1751,10 @@ async function renderCompare(view, where, ctx) {
   const b = where.params.get("b");
   put(view, h("h1", {}, "Compare two runs"));
   if (!a || !b) {
-    put(view, h("p", { class: "error", testid: "compare-error" }, "Pick two runs on the runs list (A and B)."));
+    put(
+      view,
+      h("p", { class: "error", testid: "compare-error" }, "Pick two runs on the runs list (A and B)."),
+    );
     return;
   }
   let data;
@@ -1424,8 +1762,15 @@ async function renderCompare(view, where, ctx) {
     data = await api("/api/compare", { a, b });
   } catch (exc) {
     if (!ctx.alive()) return;
-    put(view,
-      h("div", { class: "error-box", testid: "compare-error" }, exc.status === 404 && /Not Found/.test(exc.message) ? "This viewer cannot compare runs (no /api/compare endpoint)." : exc.message),
+    put(
+      view,
+      h(
+        "div",
+        { class: "error-box", testid: "compare-error" },
+        exc.status === 404 && /Not Found/.test(exc.message)
+          ? "This viewer cannot compare runs (no /api/compare endpoint)."
+          : exc.message,
+      ),
       h("p", {}, h("a", { href: links.run(a) }, "run A"), " · ", h("a", { href: links.run(b) }, "run B")),
     );
     return;
@@ -1456,20 +1801,33 @@ async function renderCompare(view, where, ctx) {
       ? h(
           "ul",
           { class: "ids", testid },
-          ids.map((id) => h("li", {}, h("a", { href: links.sample(b, id), class: "mono", testid: "id-link" }, String(id)))),
+          ids.map((id) =>
+            h("li", {}, h("a", { href: links.sample(b, id), class: "mono", testid: "id-link" }, String(id))),
+          ),
         )
       : h("p", { class: "muted small", testid }, "none");
-  put(view,
+  put(
+    view,
     h(
       "p",
       { class: data.regressed ? "error" : "muted", testid: "compare-summary" },
-      data.regressed ? "B regressed: it is significantly worse on some scorer." : "No significant regression in B.",
+      data.regressed
+        ? "B regressed: it is significantly worse on some scorer."
+        : "No significant regression in B.",
       ` ${fmtNum(data.paired)} paired samples, alpha ${data.alpha}, ${Math.round((data.confidence ?? 0.95) * 100)}% intervals.`,
     ),
     h(
       "table",
       { class: "grid", testid: "compare-runs" },
-      h("thead", {}, h("tr", {}, ["", "log", "task", "model", "status", "reducer", "epochs", "samples"].map((t) => h("th", {}, t)))),
+      h(
+        "thead",
+        {},
+        h(
+          "tr",
+          {},
+          ["", "log", "task", "model", "status", "reducer", "epochs", "samples"].map((t) => h("th", {}, t)),
+        ),
+      ),
       h("tbody", {}, runRow("A", a, data.a || {}), runRow("B", b, data.b || {})),
     ),
     (data.scorers || []).map((sc) =>
@@ -1482,8 +1840,18 @@ async function renderCompare(view, where, ctx) {
           kvTable([
             ["A", h("span", { testid: "value-a" }, fmtMetric(sc.a))],
             ["B", h("span", { testid: "value-b" }, fmtMetric(sc.b))],
-            ["B − A", h("span", { testid: "difference" }, `${sc.difference > 0 ? "+" : ""}${fmtMetric(sc.difference)}`)],
-            ["interval", h("span", { testid: "interval" }, `[${fmtMetric(sc.ci_low)}, ${fmtMetric(sc.ci_high)}]`)],
+            [
+              "B − A",
+              h(
+                "span",
+                { testid: "difference" },
+                `${sc.difference > 0 ? "+" : ""}${fmtMetric(sc.difference)}`,
+              ),
+            ],
+            [
+              "interval",
+              h("span", { testid: "interval" }, `[${fmtMetric(sc.ci_low)}, ${fmtMetric(sc.ci_high)}]`),
+            ],
             ["test", h("span", { testid: "test" }, sc.test || "–")],
             ["p-value", h("span", { testid: "p-value" }, fmtP(sc.p_value))],
             ["paired", fmtNum(sc.paired)],
@@ -1501,11 +1869,23 @@ async function renderCompare(view, where, ctx) {
       "Unpaired",
       { testid: "unpaired" },
       h("h3", {}, `Samples only in A (${(data.only_a || []).length})`),
-      data.only_a?.length ? h("ul", { class: "ids", testid: "only-a" }, data.only_a.map((id) => h("li", {}, h("a", { href: links.sample(a, id), class: "mono" }, String(id))))) : h("p", { class: "muted small", testid: "only-a" }, "none"),
+      data.only_a?.length
+        ? h(
+            "ul",
+            { class: "ids", testid: "only-a" },
+            data.only_a.map((id) =>
+              h("li", {}, h("a", { href: links.sample(a, id), class: "mono" }, String(id))),
+            ),
+          )
+        : h("p", { class: "muted small", testid: "only-a" }, "none"),
       h("h3", {}, `Samples only in B (${(data.only_b || []).length})`),
       idList(data.only_b, "only-b"),
-      !isEmpty(data.scorers_only_a) ? h("p", {}, `Scorers only in A: ${data.scorers_only_a.map((x) => x.scorer ?? x).join(", ")}`) : null,
-      !isEmpty(data.scorers_only_b) ? h("p", {}, `Scorers only in B: ${data.scorers_only_b.map((x) => x.scorer ?? x).join(", ")}`) : null,
+      !isEmpty(data.scorers_only_a)
+        ? h("p", {}, `Scorers only in A: ${data.scorers_only_a.map((x) => x.scorer ?? x).join(", ")}`)
+        : null,
+      !isEmpty(data.scorers_only_b)
+        ? h("p", {}, `Scorers only in B: ${data.scorers_only_b.map((x) => x.scorer ?? x).join(", ")}`)
+        : null,
     ),
   );
 }
@@ -1518,8 +1898,20 @@ function cellsTable(cells) {
     h(
       "tbody",
       {},
-      h("tr", {}, h("th", {}, "A correct"), h("td", { class: "num", testid: "cell-both-correct" }, fmtNum(cells.both_correct)), h("td", { class: "num bad", testid: "cell-a-only" }, fmtNum(cells.a_only))),
-      h("tr", {}, h("th", {}, "A wrong"), h("td", { class: "num good", testid: "cell-b-only" }, fmtNum(cells.b_only)), h("td", { class: "num", testid: "cell-both-incorrect" }, fmtNum(cells.both_incorrect))),
+      h(
+        "tr",
+        {},
+        h("th", {}, "A correct"),
+        h("td", { class: "num", testid: "cell-both-correct" }, fmtNum(cells.both_correct)),
+        h("td", { class: "num bad", testid: "cell-a-only" }, fmtNum(cells.a_only)),
+      ),
+      h(
+        "tr",
+        {},
+        h("th", {}, "A wrong"),
+        h("td", { class: "num good", testid: "cell-b-only" }, fmtNum(cells.b_only)),
+        h("td", { class: "num", testid: "cell-both-incorrect" }, fmtNum(cells.both_incorrect)),
+      ),
     ),
   );
 }
