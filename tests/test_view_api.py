@@ -402,3 +402,23 @@ def test_a_big_log_is_answered_while_it_is_read(
     assert found[0]["messages"] == template[999 % len(template)]["messages"]
     unknown = client.get(f"{url}/s10000")
     assert unknown.status_code == 404 and "did you mean `s100`" in unknown.json()["error"]
+
+
+def test_an_id_holding_a_slash(log_dir: Path, tmp_path: Path) -> None:
+    """A survey's ids are `agent/scenario`: found whether the `/` is sent as it is or
+    encoded."""
+    from evalrun.log import open_writer
+
+    source = raw_log(_log(log_dir, "dates"))
+    folder = tmp_path / "slash"
+    folder.mkdir()
+    writer = open_writer(folder / "s.eval", source["header"], source["dataset"])
+    record = dict(source["samples"][0], id="student/scenario1")
+    writer.write_raw(json.dumps(record, separators=(",", ":")).encode())
+    writer.close("success", None, {}, None)
+    client = TestClient(create_app(folder))
+    for url in ("samples/student/scenario1", "samples/student%2Fscenario1"):
+        response = client.get(f"/api/runs/s.eval/{url}")
+        assert response.status_code == 200, url
+        assert response.json()["samples"][0]["id"] == "student/scenario1"
+    assert client.get("/api/runs/s.eval/samples/student").status_code == 404

@@ -578,12 +578,8 @@ def test_survey_page(page: Any, viewer: Viewer, logs: Logs, tmp_path: Path) -> N
     shoot(page, tmp_path / "survey.png")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a survey's sample ids hold `/` (agent/scenario): the sample route's `{id}` "
-    "matches no `/`, so GET /api/runs/NAME/samples/student%2Fscenario1 is a 404",
-)
 def test_survey_sample(page: Any, viewer: Viewer, logs: Logs, tmp_path: Path) -> None:
+    """A survey's sample (its id holds `/`: agent/scenario) shows each answer."""
     sample = raw_log(logs.survey)["samples"][0]
     answers = sample["store"]["survey"]["answers"]
     one = viewer.api(f"api/runs/{logs.survey.name}/samples/{quote(sample['id'], safe='')}")

@@ -167,13 +167,13 @@ def create_app(log_dir: Path, log: Path | None = None, *, warm: int = 0) -> Star
                 sort=params.get("sort"),
             )
         except InputError as exc:
-            return _error(str(exc), 400)
+            return _error(str(exc).removeprefix("--"), 400)  # `where: ...`, not `--where: ...`
         rows = rows_of(path, name)
         try:
             try:
                 chosen = rows.select(query)
             except InputError as exc:
-                return _error(str(exc), 400)
+                return _error(str(exc).removeprefix("--"), 400)
             return JSONResponse(
                 {
                     "name": name,
@@ -199,6 +199,7 @@ def create_app(log_dir: Path, log: Path | None = None, *, warm: int = 0) -> Star
                 {
                     "name": name,
                     "rows": len(rows.rows),
+                    "complete": rows.complete,
                     "live": rows.live,
                     "scorers": {
                         scorer: _distribution([row.scores.get(scorer) for row in rows.rows])
@@ -297,13 +298,14 @@ def create_app(log_dir: Path, log: Path | None = None, *, warm: int = 0) -> Star
             return _error(f"no file `{file}`", 404)
         return FileResponse(STATIC / file, media_type=ASSETS[file], headers=NO_STORE)
 
-    # `samples/{id}` before `{name:path}` alone: a log name never ends in `/samples`
+    # `samples/{id}` before `{name:path}` alone: a log name never ends in `/samples`; an id
+    # may hold `/` (a survey's are `agent/scenario`)
     routes = [
         Route("/", page, methods=["GET"]),
         Route("/static/{file}", asset, methods=["GET"]),
         Route("/api/runs", runs, methods=["GET"]),
         Route("/api/compare", compare, methods=["GET"]),
-        Route("/api/runs/{name:path}/samples/{id}", sample, methods=["GET"]),
+        Route("/api/runs/{name:path}/samples/{id:path}", sample, methods=["GET"]),
         Route("/api/runs/{name:path}/scores", scores, methods=["GET"]),
         Route("/api/runs/{name:path}/survey", survey, methods=["GET"]),
         Route("/api/runs/{name:path}/samples", samples, methods=["GET"]),
@@ -316,14 +318,14 @@ def create_app(log_dir: Path, log: Path | None = None, *, warm: int = 0) -> Star
     return app
 
 
-def _metrics(results: Any) -> dict[str, dict[str, float | None]]:
-    """Each scorer's metrics: `{"match": {"accuracy": 0.8, "stderr": 0.09}}`."""
-    if results is None:
-        return {}
+def _metrics(scores: list[dict[str, Any]]) -> dict[str, dict[str, float | None]]:
+    """Each scorer's metrics: `{"match": {"accuracy": 0.8, "stderr": 0.09}}` (a scorer
+    reduced twice: `match/max` for its second reducer)."""
     found: dict[str, dict[str, float | None]] = {}
-    for score in results.scores:
-        key = score.scorer if score.scorer not in found else f"{score.scorer}/{score.reducer}"
-        found[key] = dict(score.metrics)
+    for score in scores:
+        scorer = str(score.get("scorer", "?"))
+        key = scorer if scorer not in found else f"{scorer}/{score.get('reducer')}"
+        found[key] = dict(score.get("metrics") or {})
     return found
 
 
@@ -394,11 +396,7 @@ def _indexed_row(name: str, run: dict[str, Any]) -> dict[str, Any]:
         "model": run["model"],
         "status": run["status"],
         "counts": {"total": run["total"], "completed": run["completed"], "errored": run["errored"]},
-        "metrics": {
-            s.get("scorer", "?"): dict(s.get("metrics") or {})
-            for s in run["scores"]
-            if isinstance(s, dict)
-        },
+        "metrics": _metrics([s for s in run["scores"] if isinstance(s, dict)]),
         "created": run["created"],
         "job": run["job"],
         "damaged": False,
@@ -419,7 +417,9 @@ def _scanned_row(path: Path, name: str) -> dict[str, Any] | None:
         "model": header.model,
         "status": summary.status,
         "counts": summary.counts.to_dict(),
-        "metrics": _metrics(summary.results),
+        "metrics": _metrics(
+            [s.model_dump() for s in summary.results.scores] if summary.results else []
+        ),
         "created": header.created,
         "job": header.job,
         "damaged": summary.damaged,

@@ -63,10 +63,10 @@ class LogRows:
         (being written, or its run was killed)."""
         return not self.complete or self.status == "started"
 
-    def refresh(self, budget: float | None = READ_SLICE) -> None:
-        """Read what was written since the last read, for at most `budget` seconds (None:
-        to the end); a file that shrank was replaced: read again from the start. Call
-        under `lock`. An `InputError` when the file is not a readable log."""
+    def refresh(self) -> None:
+        """Read what was written since the last read, for at most `READ_SLICE` seconds;
+        a file that shrank was replaced: read again from the start. Call under `lock`.
+        An `InputError` when the file is not a readable log."""
         from evalrun.log import open_log
 
         info = os.stat(self.path)
@@ -75,7 +75,7 @@ class LogRows:
             return
         if self._stamp is not None and info.st_size < self._stamp[1]:
             self._reset()
-        deadline = None if budget is None else time.monotonic() + budget
+        deadline = time.monotonic() + READ_SLICE
         reader = open_log(self.path)
         try:
             resumed_at = reader.header().get("started_at")
@@ -93,7 +93,7 @@ class LogRows:
                 for name in row.scores:
                     if name not in self.scorers:
                         self.scorers[name] = None
-                if deadline is not None and not number & 255 and time.monotonic() > deadline:
+                if not number & 255 and time.monotonic() > deadline:
                     finished = False
                     break
             self.complete = finished
