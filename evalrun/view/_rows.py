@@ -39,8 +39,6 @@ class LogRows:
     def __init__(self, path: Path) -> None:
         self.path = path
         self.rows: list[Row] = []
-        #: each row's line number among the log's sample lines (1-based)
-        self.lines: list[int] = []
         #: scorer names, in the order first seen
         self.scorers: dict[str, None] = {}
         #: the log's status as its summary says (`started` while it has none)
@@ -54,8 +52,8 @@ class LogRows:
         self._read = 0
         self._stamp: tuple[int, int] | None = None
         self._answers: OrderedDict[RowQuery, tuple[int, list[Row]]] = OrderedDict()
+        #: each id's line numbers among the log's sample lines (1-based)
         self._by_id: dict[str, list[int]] = {}
-        self._by_id_upto = 0
 
     @property
     def live(self) -> bool:
@@ -89,7 +87,7 @@ class LogRows:
                 first=start + 1,
             ):
                 self.rows.append(row)
-                self.lines.append(number)
+                self._by_id.setdefault(str(row.id), []).append(number)
                 for name in row.scores:
                     if name not in self.scorers:
                         self.scorers[name] = None
@@ -136,17 +134,11 @@ class LogRows:
 
     def lines_of(self, sample_id: str) -> list[int]:
         """The line numbers of `sample_id`'s records among the rows read so far."""
-        return self._ids().get(sample_id, [])
+        return self._by_id.get(sample_id, [])
 
     def ids(self) -> list[str]:
         """The ids of the rows read so far, each once."""
-        return list(self._ids())
-
-    def _ids(self) -> dict[str, list[int]]:
-        for index in range(self._by_id_upto, len(self.rows)):
-            self._by_id.setdefault(str(self.rows[index].id), []).append(self.lines[index])
-        self._by_id_upto = len(self.rows)
-        return self._by_id
+        return list(self._by_id)
 
 
 class RowCache:

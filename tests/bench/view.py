@@ -6,13 +6,14 @@ ids end in 7 wrong, `error_rate` errors 1% more; each sample has a `topic` and a
 in its metadata), starts the real server (`python -m evalrun view LOGDIR --port 0`) and
 times requests over one keep-alive httpx client, from sending to the body read:
 - the first samples page, asked as soon as the server answers (what a viewer opened at
-  once waits: the server may be reading the newest logs in the background by then);
+  once waits: the server reads the newest logs in the background from start-up, and
+  answers with the rows read so far), and how long until every row is read;
 - the run list and the run; warm pages (first, middle, last); sorted and filtered pages
   (the first request of each query, then its next page); one sample near the start and
   near the end of the log; the score histograms;
 - cold: a copy of the log made after the server started, new to it, so that its first
   page is the server's first read of it (the file is in the OS cache, just written),
-  then warm pages of it.
+  how long until every row of it is read, then warm pages of it.
 A first request is timed once, a warm one 5 times (median and max). Every line is
 checked against the target (its max). The server's peak RSS (VmHWM) is read before the
 copy is asked for and after. Exits 0 whatever the figures: a benchmark, not a test.
@@ -160,6 +161,20 @@ def main() -> None:
                 print(f"server's stderr (the end):\n{errors[-3000:]}", file=sys.stderr)
 
 
+def read_to_end(bench: Bench, rows: str, first: dict[str, Any]) -> None:
+    """The server answers a log's first pages from the rows it has read so far (a read
+    slice at a time, on in a thread): say how many the first page saw, and wait until
+    every row is read (`complete`), saying how long that took."""
+    started = time.perf_counter()
+    body = first
+    while not body.get("complete", True):
+        time.sleep(0.05)
+        body = bench.client.get(rows).json()
+    waited = time.perf_counter() - started
+    print(f"    (the first answer saw {first.get('indexed', first['total']):,} rows read; "
+          f"every row read {waited:.2f} s later: {body['total']:,})")  # fmt: skip
+
+
 def run(bench: Bench, log: Path, samples: int, pid: int) -> None:
     base = f"/api/runs/{quote(log.name)}"
     rows = f"{base}/samples"
@@ -168,7 +183,8 @@ def run(bench: Bench, log: Path, samples: int, pid: int) -> None:
     print(f"  {'request':<46} {'median':>9} {'max':>9}  {'kB':>7}")
     # first, as a viewer opened at once would ask
     first = bench.time("samples page 1, first request after start", rows).json()
-    total = first["total"]
+    read_to_end(bench, rows, first)
+    total = bench.client.get(rows).json()["total"]
     bench.time("/api/runs", "/api/runs", repeat=REPEAT)
     summary = bench.time("/api/runs/NAME", base, repeat=REPEAT).json()
     scorer = summary["results"]["scores"][0]["scorer"]
@@ -211,7 +227,7 @@ def run(bench: Bench, log: Path, samples: int, pid: int) -> None:
     shutil.copyfile(log, copy)
     print("  a copy of the log, new to the server (its first read is the first request):")
     cold = f"/api/runs/{quote(copy.name)}/samples"
-    bench.time("copy: samples page 1 (cold)", cold)
+    read_to_end(bench, cold, bench.time("copy: samples page 1 (cold)", cold).json())
     bench.time("copy: samples page 1", cold, repeat=REPEAT)
     bench.time(f"copy: samples offset {middle:,}", cold, {"offset": middle}, repeat=REPEAT)
 
