@@ -41,10 +41,15 @@ from evalrun.view._rows import RowCache
 
 #: the front-end: files shipped in the package, served as they are (no build step)
 STATIC = Path(__file__).parent / "static"
-#: the only files `/static/` serves, and their types
+#: the files `/static/` serves: the scripts and style sheets shipped in `static/` (its
+#: folders included), listed once at import, and their types
 ASSETS = {
-    "app.js": "text/javascript; charset=utf-8",
-    "style.css": "text/css; charset=utf-8",
+    path.relative_to(STATIC).as_posix(): kind
+    for suffix, kind in (
+        (".js", "text/javascript; charset=utf-8"),
+        (".css", "text/css; charset=utf-8"),
+    )
+    for path in STATIC.rglob(f"*{suffix}")
 }
 #: a page and its scripts are re-read on every load (an upgrade shows at once)
 NO_STORE = {"Cache-Control": "no-store"}
@@ -302,7 +307,7 @@ def create_app(log_dir: Path, log: Path | None = None, *, warm: int = 0) -> Star
     # may hold `/` (a survey's are `agent/scenario`)
     routes = [
         Route("/", page, methods=["GET"]),
-        Route("/static/{file}", asset, methods=["GET"]),
+        Route("/static/{file:path}", asset, methods=["GET"]),
         Route("/api/runs", runs, methods=["GET"]),
         Route("/api/compare", compare, methods=["GET"]),
         Route("/api/runs/{name:path}/samples/{id:path}", sample, methods=["GET"]),
