@@ -6,20 +6,26 @@ touching it), resumes the others through eval-retry's path (only unfinished and 
 samples run), and runs the units it has never run. A unit that ends in error is retried
 as soon as it does, up to `retry_attempts` times, after `retry_wait` seconds doubling
 each time (and with `retry_connections` times the connections, when that is below 1).
+
+The units to run run in this process, or with `--executor ray` on a Ray cluster
+(`evalrun.executor`): everything above happens in this process either way.
 """
 
 from __future__ import annotations
 
 import builtins
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from evalrun.config import RunConfig
-from evalrun.engine import EvalResult, Reporter, RunControl, Unit, plan
+from evalrun.engine import EvalResult, NullReporter, Reporter, RunControl, Unit, plan
 from evalrun.engine._unit import redact
 from evalrun.errors import InputError, Location
 from evalrun.log import SampleCounts, find_logs, open_log, prepare_log_dir, read_summary
 from evalrun.log._manifest import Manifest, header_key, unit_key
+
+if TYPE_CHECKING:
+    from evalrun.executor._ray import RayExecutor
 
 #: the longest wait between two attempts of a unit, in seconds
 MAX_RETRY_WAIT = 3600.0
@@ -75,7 +81,8 @@ def eval_set(
         results.append(None)
         to_run.append(api._resume_unit(read_summary(path), given) if path else unit)
     if to_run:
-        pool = api._models(to_run, api._pool(run, aliases))
+        cluster = _cluster(run)
+        pool = api._models(to_run, api._pool(run, aliases, cluster.limit if cluster else None))
         tries: dict[int, int] = {}
 
         def again(unit: Unit, result: EvalResult) -> tuple[Unit, float] | None:
@@ -90,8 +97,13 @@ def eval_set(
             tries[id(retry)] = done + 1
             return retry, min(MAX_RETRY_WAIT, run.retry_wait * 2**done)
 
-        ran = iter(api._run(to_run, pool, reporter, RunControl(), handle_signals,
-                            run.max_tasks, again))  # fmt: skip
+        if cluster is None:
+            ran = iter(api._run(to_run, pool, reporter, RunControl(), handle_signals,
+                                run.max_tasks, again))  # fmt: skip
+        else:  # as many at once as the cluster schedules, unless --max-tasks says
+            cap = run.max_tasks if "max_tasks" in given else None
+            ran = iter(cluster.run(to_run, pool, reporter or NullReporter(), RunControl(),
+                                   handle_signals, cap, again, given, aliases))  # fmt: skip
         results = [r if r is not None else next(ran) for r in results]
     final = [r for r in results if r is not None]
     for key, result in zip(keys, final, strict=True):
@@ -103,6 +115,15 @@ def eval_set(
                       _to_dict(result) if passed else None)  # fmt: skip
     manifest.save()
     return final
+
+
+def _cluster(run: RunConfig) -> RayExecutor | None:
+    """The Ray cluster the units run on (`--executor ray`), else None: this process."""
+    if run.executor != "ray":
+        return None
+    from evalrun.executor._ray import RayExecutor
+
+    return RayExecutor.connect(run)
 
 
 def _key(unit: Unit) -> str:

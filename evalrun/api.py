@@ -9,10 +9,10 @@ Nothing here prints; pass a `Reporter` to watch progress.
 from __future__ import annotations
 
 import builtins
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import anyio
 from pydantic import ValidationError
@@ -33,6 +33,7 @@ from evalrun.log import (
 )
 from evalrun.log._index import default_job_name
 from evalrun.model import ModelPool, ResponseCache
+from evalrun.model._model import LimitFactory
 from evalrun.spec import (
     Task,
     TaskSpec,
@@ -44,6 +45,9 @@ from evalrun.spec import (
 )
 from evalrun.spec._models import load_aliases, models_file_path
 from evalrun.strict import suggest
+
+if TYPE_CHECKING:
+    from evalrun.log import EvalHeader
 
 #: files, folders or globs naming task files
 TaskPaths = str | Path | Sequence[str | Path]
@@ -218,40 +222,68 @@ def _successful(summary: LogSummary) -> bool:
     return summary.status == "success" and results is not None and results.errored_samples == 0
 
 
-def _resume_unit(summary: LogSummary, overrides: dict[str, Any]) -> Unit:
-    """The unit of a log, with the command line's overrides applied."""
+def _resume_unit(
+    summary: LogSummary, overrides: dict[str, Any], model_args: dict[str, Any] | None = None
+) -> Unit:
+    """The unit of a log, with the command line's overrides applied (and `model_args`
+    instead of the log's, whose secrets are masked, when the caller still has them)."""
     header = summary.header
+    return unit_from_header(
+        header,
+        overrides,
+        lambda spec, run: _resume_dataset(summary, spec, run),
+        log_dir=str(summary.path.parent),
+        previous=summary.path,
+        retries=header.retries + 1,
+        model_args=model_args,
+    )
+
+
+def unit_from_header(
+    header: EvalHeader,
+    overrides: dict[str, Any],
+    samples: Callable[[TaskSpec, RunConfig], builtins.list[Sample]],
+    *,
+    log_dir: str,
+    previous: Path | None,
+    retries: int,
+    model_args: dict[str, Any] | None = None,
+) -> Unit:
+    """A unit rebuilt from what a log's header stores (the one way: eval-retry's, and a
+    unit sent to another process by `eval-set --executor ray`). `samples(spec, run)` gives
+    its dataset; `model_args` replace the header's (which has its secrets masked)."""
     given = normalize_options(overrides)
-    model_args = {k: v for k, v in header.model_args.items() if v != "***"}
-    model_args.update(given.get("model_args") or {})
+    if model_args is None:
+        model_args = {k: v for k, v in header.model_args.items() if v != "***"}
+    model_args = {**model_args, **(given.get("model_args") or {})}
     if given.get("model_base_url"):
         model_args["base_url"] = given["model_base_url"]
-    beside = {"log_dir": str(summary.path.parent)}  # stored < beside the old log < given
+    beside = {"log_dir": log_dir}  # stored < beside the old log < given
     run = RunConfig.from_options(header.run_config, beside, given)
     spec = resolve(
         TaskSpec.model_validate(header.task_spec),
         make_config(None, **_task_overrides(given)),
         _nowhere,
     )
-    samples = _resume_dataset(summary, spec, run)
+    rows = samples(spec, run)
     task = build(
         spec,
         base_dir=Path(header.base_dir),
         file=Path(header.task_file) if header.task_file else None,
-        samples=samples,
+        samples=rows,
         max_prompt_chars=run.max_prompt_chars,
     )
     return Unit(
         task,
         header.model,
         model_args,
-        samples,
+        rows,
         spec.epochs.count,
         config=run,
         provider_model=header.provider_model or header.model,
         eval_id=header.eval_id or header.run_id,
-        previous=summary.path,
-        retries=header.retries + 1,
+        previous=previous,
+        retries=retries,
     )
 
 
@@ -369,7 +401,13 @@ def _aliases(run: RunConfig) -> dict[str, tuple[str, dict[str, Any]]]:
     return load_aliases(models_file_path(run.models))
 
 
-def _pool(run: RunConfig, aliases: dict[str, tuple[str, dict[str, Any]]]) -> ModelPool:
+def _pool(
+    run: RunConfig,
+    aliases: dict[str, tuple[str, dict[str, Any]]],
+    limits: LimitFactory | None = None,
+) -> ModelPool:
+    """The run's models; `limits` makes each endpoint's connection limit (by default one
+    in this process; `eval-set --executor ray` gives one shared by the whole cluster)."""
     cache = None
     if run.cache:
         cache = ResponseCache(Path(run.cache_dir) if run.cache_dir else None, run.cache_expiry)
@@ -379,4 +417,5 @@ def _pool(run: RunConfig, aliases: dict[str, tuple[str, dict[str, Any]]]) -> Mod
         timeout=run.timeout,
         cache=cache,
         aliases=aliases,
+        limits=limits,
     )

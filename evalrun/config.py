@@ -24,6 +24,7 @@ from evalrun.strict import StrictModel
 
 Display = Literal["full", "plain", "none"]
 LogFormat = Literal["eval", "json"]
+Executor = Literal["local", "ray"]
 
 
 class RunConfig(StrictModel):
@@ -70,6 +71,10 @@ class RunConfig(StrictModel):
     retry_connections: float = Field(default=1.0, gt=0, le=1)
     #: eval-set: run beside logs of no unit of the set in its log dir
     log_dir_allow_dirty: bool = False
+    #: eval-set: where units run (this process, or a Ray cluster: `evalrun.executor`)
+    executor: Executor = "local"
+    #: eval-set --executor ray: the cluster (default: RAY_ADDRESS, else a local instance)
+    ray_address: str | None = None
     display: Display | None = None
     #: seconds between the progress lines of `--display plain`
     heartbeat: float = Field(default=5.0, gt=0)

@@ -94,9 +94,12 @@ def test_help_and_mock_runs_do_not_import_litellm(tmp_path) -> None:
     help_only = ["evalrun", "--help"]
     mock_run = ["evalrun", "eval", str(TASKS / "dates.yaml"), "--log-dir", str(tmp_path), "--display", "none"]  # fmt: skip
     for argv, modules in (
-        (help_only, ("litellm", "openai", "tiktoken", "pydantic", "jinja2", "anyio", *VIEWER)),
+        (
+            help_only,
+            ("litellm", "openai", "tiktoken", "pydantic", "jinja2", "anyio", *VIEWER, "ray"),
+        ),
         # a task run builds no survey components (~0.2 s of pydantic models)
-        (mock_run, ("litellm", "openai", "tiktoken", "evalrun.survey._interview", *VIEWER)),
+        (mock_run, ("litellm", "openai", "tiktoken", "evalrun.survey._interview", *VIEWER, "ray")),
     ):
         script = IMPORTS_AFTER.format(argv=argv, modules=modules)
         out = subprocess.run(

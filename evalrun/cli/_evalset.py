@@ -35,6 +35,24 @@ AllowDirty = Annotated[
     bool | None,
     o.Opt("--log-dir-allow-dirty", help="Run beside logs that belong to no unit of this set."),
 ]
+Executor = Annotated[
+    str | None,
+    o.Opt(
+        metavar="local|ray",
+        help=o.default("Where units run: this process, or a Ray cluster.", "local"),
+    ),
+]
+RayAddress = Annotated[
+    str | None,
+    o.Opt(
+        "--ray-address",
+        metavar="ADDRESS",
+        help=o.default(
+            "The Ray cluster of --executor ray (host:port of its head).",
+            "RAY_ADDRESS, else a local instance",
+        ),
+    ),
+]
 SetMaxTasks = Annotated[
     int | None, o.Opt(metavar="N", help=o.default("Task x model units in flight.", "4"))
 ]
@@ -44,6 +62,8 @@ _EXTRA = {
     "retry_wait": RetryWait,
     "retry_connections": RetryConnections,
     "log_dir_allow_dirty": AllowDirty,
+    "executor": Executor,
+    "ray_address": RayAddress,
 }
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
 from typing import Any
 
 import anyio
@@ -158,6 +159,9 @@ def _first_wait(error: ModelError, backoff: float) -> float:
 
 _NO_SETTINGS = GenerateConfig()
 
+#: makes an endpoint's connection limit: (endpoint, its max connections) -> the limit
+LimitFactory = Callable[[str, int], ConnectionLimit]
+
 
 class ModelPool:
     """One `Model` per (name, arguments) and one connection limit per endpoint."""
@@ -170,8 +174,11 @@ class ModelPool:
         timeout: float | None = None,
         cache: ResponseCache | None = None,
         aliases: dict[str, tuple[str, dict[str, Any]]] | None = None,
+        limits: LimitFactory | None = None,
     ) -> None:
         self._aliases = aliases or {}
+        #: a limit per endpoint in this process, unless the caller shares them wider
+        self._make_limit: LimitFactory = limits or (lambda _endpoint, total: ConnectionLimit(total))
         self._max_connections = max_connections
         self._max_retries = max_retries
         self._timeout = timeout
@@ -200,7 +207,8 @@ class ModelPool:
             endpoint = provider.endpoint()
             limit = self._limits.get(endpoint)
             if limit is None:
-                limit = ConnectionLimit(self._max_connections or provider.default_max_connections)
+                total = self._max_connections or provider.default_max_connections
+                limit = self._make_limit(endpoint, total)
                 self._limits[endpoint] = limit
             model = Model(
                 provider,

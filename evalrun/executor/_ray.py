@@ -1,0 +1,286 @@
+"""The driver of `eval-set --executor ray`: each unit to run becomes a Ray task.
+
+`RayExecutor.connect` joins the cluster (`--ray-address`, else RAY_ADDRESS, else a
+local instance it starts), starts the set's `Coordinator` actor (connection limits for
+the whole cluster) and checks that a worker can write the log dir and that the driver
+sees what it wrote (one log dir for all: on a cluster, shared storage). `run` then does
+what `api._run` does locally, with the same arguments: units run `max_tasks` at a time
+(unless not given: then as many as the cluster has CPUs for), a unit that ends in error
+is retried as soon as it does (`again`), Ctrl-C stops every unit (each closes its log
+as cancelled), and the results come from the logs the workers wrote.
+
+Why the log dir is shared rather than samples streamed back to the driver: a log is then
+written by exactly the code that writes it locally (its flushes, its resume after a
+kill), the driver holds no sample, and a worker's finished samples survive the driver.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import signal
+import socket
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from evalrun.config import RunConfig
+from evalrun.engine import EvalResult, Reporter, RunControl, Unit
+from evalrun.engine._run import Again
+from evalrun.errors import EvalrunError, InputError, Location
+from evalrun.executor._limits import MAX_WAITING, Coordinator, SharedLimit
+from evalrun.executor._packed import MARKERS, Marker, pack
+from evalrun.model import ModelPool
+from evalrun.secrets import KEYS
+
+#: seconds to reach the head's port before giving up on an address
+CONNECT_TIMEOUT = 5.0
+#: seconds a worker may take to answer the log dir's probe (the cluster may be busy)
+PROBE_TIMEOUT = 120.0
+#: times Ray runs a unit's task again when its worker dies
+WORKER_RETRIES = 3
+#: seconds between the driver's looks at its units
+POLL = 0.2
+
+MISSING = "evalrun eval-set --executor ray needs Ray: pip install 'evalrun[ray]'"
+
+
+@dataclass
+class _Running:
+    index: int
+    unit: Unit
+    marker: Marker
+    reported: bool = False
+
+
+@dataclass
+class RayExecutor:
+    """A connection to a Ray cluster, for one set."""
+
+    ray: Any
+    coordinator: Any
+    log_dir: Path
+    owner: str = field(default_factory=lambda: f"driver/{uuid.uuid4().hex[:8]}")
+
+    @classmethod
+    def connect(cls, run: RunConfig) -> RayExecutor:
+        """Join the cluster and check the log dir from a worker; an `InputError` (one
+        line) when Ray is missing, the cluster cannot be reached, or the workers cannot
+        write the log dir."""
+        try:
+            import ray
+        except ImportError:
+            raise InputError(MISSING) from None
+        address = run.ray_address or os.environ.get("RAY_ADDRESS") or None
+        _connect(ray, address)
+        log_dir = run.log_path().resolve()
+        actor = ray.remote(num_cpus=0, max_concurrency=MAX_WAITING)(Coordinator)
+        coordinator = actor.options(name=f"evalrun-set-{uuid.uuid4().hex[:12]}").remote()
+        executor = cls(ray, coordinator, log_dir)
+        executor._probe()
+        return executor
+
+    def limit(self, endpoint: str, total: int) -> SharedLimit:
+        """An endpoint's limit for the driver's own models (a retry's `--retry-connections`
+        resizes the cluster's)."""
+        return SharedLimit(self.coordinator, endpoint, total, self.owner)
+
+    def _probe(self) -> None:
+        from evalrun.executor._worker import probe
+
+        name = f".evalrun-probe-{uuid.uuid4().hex[:12]}"
+        task = self.ray.remote(num_cpus=1, max_retries=0)(probe)
+        where = Location(self.log_dir)
+        try:
+            self.ray.get(task.remote(str(self.log_dir), name), timeout=PROBE_TIMEOUT)
+        except self.ray.exceptions.GetTimeoutError:
+            raise InputError(
+                f"no Ray worker answered within {PROBE_TIMEOUT:g}s (is the cluster busy?)", where
+            ) from None
+        except self.ray.exceptions.RayTaskError as exc:
+            cause = exc.cause if isinstance(exc.cause, BaseException) else exc
+            reason = cause.strerror if isinstance(cause, OSError) and cause.strerror else cause
+            raise InputError(f"the Ray workers cannot write the log dir: {reason}", where) from None
+        written = self.log_dir / name
+        if not written.exists():
+            raise InputError(
+                "the Ray workers write elsewhere: a file one wrote in the log dir is not here "
+                "(on a cluster, the log dir must be on storage every node shares)",
+                where,
+            )
+        written.unlink()
+
+    def run(
+        self,
+        units: list[Unit],
+        pool: ModelPool,
+        reporter: Reporter,
+        control: RunControl,
+        handle_signals: bool,
+        max_tasks: int | None,
+        again: Again | None,
+        given: dict[str, Any],
+        aliases: dict[str, tuple[str, dict[str, Any]]],
+    ) -> list[EvalResult]:
+        """`api._run` on the cluster: one result per unit, in order (see the module's
+        docstring). `max_tasks` None: as many at once as the cluster schedules."""
+        from evalrun.executor._worker import run_packed
+
+        markers = self.log_dir / MARKERS
+        shutil.rmtree(markers, ignore_errors=True)  # a killed driver's: its tasks died too
+        markers.mkdir()
+        secrets = {name: value for name, value in os.environ.items() if value in KEYS}
+        options: dict[str, Any] = {"num_cpus": 1, "max_retries": WORKER_RETRIES}
+        if secrets:  # the keys this driver checked, for workers started without them
+            options["runtime_env"] = {"env_vars": secrets}
+        task = self.ray.remote(run_packed).options(**options)
+        cap = max_tasks or len(units)
+        results: list[EvalResult | None] = [None] * len(units)
+        waiting = [(0.0, index, unit) for index, unit in enumerate(units)]
+        running: dict[Any, _Running] = {}
+        stopped: list[tuple[float, int, Unit]] = []
+        failure: BaseException | None = None
+        stopping = False
+
+        def submit(index: int, unit: Unit) -> None:
+            token = uuid.uuid4().hex
+            packed = pack(unit, log_dir=self.log_dir, given=given, aliases=aliases, token=token)
+            ref = task.remote(packed, self.coordinator)
+            running[ref] = _Running(index, unit, Marker(self.log_dir, token))
+
+        with _signals(control, handle_signals):
+            while waiting or running:
+                if control.cancelled and not stopping:
+                    stopping = True
+                    self.coordinator.stop.remote(control.reason or "stopped")
+                    stopped, waiting = waiting, []  # closed below as cancelled, as locally
+                now = time.monotonic()
+                waiting.sort(key=lambda item: (item[0], item[1]))
+                while waiting and waiting[0][0] <= now and len(running) < cap:
+                    _, index, unit = waiting.pop(0)
+                    submit(index, unit)
+                if not running:
+                    time.sleep(POLL)
+                    continue
+                done, _ = self.ray.wait(list(running), num_returns=1, timeout=POLL)
+                for job in running.values():
+                    _report_start(job, reporter)
+                for ref in done:
+                    job = running.pop(ref)
+                    try:
+                        result = self._result(ref, job)
+                    except BaseException as exc:
+                        failure = failure or exc
+                        control.cancel(f"another unit could not run: {exc}")
+                        continue
+                    _report_start(job, reporter, result.log_path)
+                    reporter.unit_finished(job.unit, result)
+                    job.marker.remove()
+                    results[job.index] = result
+                    follow = again(job.unit, result) if again and not control.cancelled else None
+                    if follow is not None:
+                        waiting.append((time.monotonic() + follow[1], job.index, follow[0]))
+        if failure is not None:
+            raise failure
+        unstarted = [(i, u) for _, i, u in stopped if results[i] is None]
+        if unstarted:  # stopped before they started: each gets its (empty) cancelled log
+            from evalrun import api
+
+            closed = api._run([u for _, u in unstarted], pool, reporter, control, False, 1)
+            for (index, _), result in zip(unstarted, closed, strict=True):
+                results[index] = result
+        shutil.rmtree(markers, ignore_errors=True)
+        return [r for r in results if r is not None]
+
+    def _result(self, ref: Any, job: _Running) -> EvalResult:
+        """A finished task's result, read from the log its worker wrote."""
+        from evalrun.api import result_from_summary
+        from evalrun.log import read_summary
+
+        try:
+            path = Path(self.ray.get(ref))
+        except self.ray.exceptions.RayTaskError as exc:
+            raise exc.cause if isinstance(exc.cause, EvalrunError) else exc from None
+        except self.ray.exceptions.RayError as exc:  # its workers kept dying
+            path = job.marker.log() or Path()
+            if not path.exists():
+                raise InputError(f"{job.unit.task.name} x {job.unit.model}: {exc}") from None
+            result = result_from_summary(read_summary(path))
+            result.status, result.error = "error", f"its Ray workers died: {_first_line(exc)}"
+            return result
+        return result_from_summary(read_summary(path))
+
+
+def _report_start(job: _Running, reporter: Reporter, log: Path | None = None) -> None:
+    """Tell the display a unit started, once, when its log appears (the worker's marker)."""
+    if job.reported:
+        return
+    log = log or job.marker.log()
+    if log is not None:
+        job.reported = True
+        reporter.unit_started(job.unit, log)
+
+
+def _connect(ray: Any, address: str | None) -> None:
+    """`ray.init`: a cluster at `address`, else a local instance; one line when it fails."""
+    if ray.is_initialized():
+        return
+    if address and address not in ("auto", "local") and "://" not in address:
+        _reachable(address)
+    options: dict[str, Any] = {
+        "namespace": "evalrun",
+        "logging_level": logging.ERROR,
+        "log_to_driver": False,
+        "configure_logging": True,
+    }
+    if not address:
+        options["include_dashboard"] = False
+    try:
+        ray.init(address=address, **options)
+    except Exception as exc:  # ConnectionError, RuntimeError, Ray's own: all one line
+        where = f"the Ray cluster at {address}" if address else "a local Ray instance"
+        raise InputError(f"cannot connect to {where}: {_first_line(exc)}") from None
+
+
+def _reachable(address: str) -> None:
+    """Fail fast on an address nothing listens at (Ray itself retries for a minute)."""
+    host, _, port = address.rpartition(":")
+    try:
+        number = int(port)
+    except ValueError:
+        raise InputError(f"--ray-address: expected host:port, not `{address}`") from None
+    try:
+        socket.create_connection((host or "127.0.0.1", number), CONNECT_TIMEOUT).close()
+    except OSError as exc:
+        raise InputError(
+            f"cannot reach the Ray cluster at {address}: {exc.strerror or exc} "
+            "(start one with `ray start --head`, or check --ray-address / RAY_ADDRESS)"
+        ) from None
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+@contextmanager
+def _signals(control: RunControl, handle: bool) -> Iterator[None]:
+    """SIGINT and SIGTERM stop the set (as `RunControl.watch_signals` does locally)."""
+    if not handle:
+        yield
+        return
+
+    def stop(signum: int, _frame: Any) -> None:
+        control.cancel(f"interrupted by {signal.Signals(signum).name}")
+
+    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
