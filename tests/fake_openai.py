@@ -5,10 +5,10 @@ back (or the sum, for "What is A + B?"), and can fail a seeded share of calls th
 real providers do: 429 with Retry-After, 500, answers slower than the client's timeout,
 malformed JSON, and dropped connections. Whether a call fails is a hash of the prompt and
 how many times that prompt was asked, so a retried call can succeed and a run is
-reproducible. It counts calls, and checks the API key when given one. With `echo_auth`
-it behaves like a careless proxy: the `Authorization` header it received comes back in
-the first error of every prompt (a 500, then retried), in a 400 for prompts that ask to
-be refused, and in every completion.
+reproducible. It counts calls (and the most in flight at once), and checks the API key
+when given one. With `echo_auth` it behaves like a careless proxy: the `Authorization`
+header it received comes back in the first error of every prompt (a 500, then retried),
+in a 400 for prompts that ask to be refused, and in every completion.
 
 Run standalone: python tests/fake_openai.py [port]
 """
@@ -52,6 +52,9 @@ class Stats:
     attempts: Counter[str] = field(default_factory=Counter)
     #: the messages of every request, in the order received
     requests: list[list[dict[str, Any]]] = field(default_factory=list)
+    #: requests being answered now, and the most there ever were at once
+    in_flight: int = 0
+    max_in_flight: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
@@ -138,10 +141,17 @@ class _Handler(BaseHTTPRequestHandler):
         self._send(status, json.dumps(body).encode(), headers)
 
     def do_POST(self) -> None:
+        stats = self.owner.stats
+        with stats.lock:
+            stats.in_flight += 1
+            stats.max_in_flight = max(stats.max_in_flight, stats.in_flight)
         try:
             self._answer()
         except (BrokenPipeError, ConnectionResetError):  # the client gave up (timeout): fine
             self.close_connection = True
+        finally:
+            with stats.lock:
+                stats.in_flight -= 1
 
     def _answer(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)

@@ -53,10 +53,15 @@ class Coordinator:
         else:
             self._held[ticket] = endpoint
 
-    def release(self, ticket: str) -> None:
+    def release(self, ticket: str, successes: int = 0) -> None:
+        """Give a slot back, with the calls that succeeded since the caller's last release
+        (each one `recover`s: one message per request instead of two)."""
         endpoint = self._held.pop(ticket, None)
         if endpoint is not None:
-            self._limits[endpoint].release()
+            limit = self._limits[endpoint]
+            limit.release()
+            for _ in range(successes):
+                limit.recover()
 
     def abandon(self, ticket: str) -> None:
         """The caller stopped waiting: give the slot back now, or when it is granted."""
@@ -100,7 +105,8 @@ class SharedLimit(ConnectionLimit):
     what `ModelPool` uses for every endpoint when units run on Ray.
 
     Every request waits for the actor (no free slot is taken locally: the slot is the
-    cluster's); releases and the AIMD signals are sent without waiting."""
+    cluster's); releases and the AIMD signals are sent without waiting, a success with
+    the next release."""
 
     def __init__(self, coordinator: Any, endpoint: str, total: int, owner: str) -> None:
         import ray
@@ -132,7 +138,7 @@ class SharedLimit(ConnectionLimit):
         self._actor.throttle.remote(self._endpoint)
 
     def recover(self) -> None:
-        self._actor.recover.remote(self._endpoint)
+        self._successes += 1  # told with the next release
 
     async def acquire(self) -> None:
         ticket = f"{self._owner}:{next(self._numbers)}"
@@ -144,4 +150,5 @@ class SharedLimit(ConnectionLimit):
         self._tickets.append(ticket)
 
     def release(self) -> None:
-        self._actor.release.remote(self._tickets.pop())
+        successes, self._successes = self._successes, 0
+        self._actor.release.remote(self._tickets.pop(), successes)

@@ -238,12 +238,12 @@ def _connect(ray: Any, address: str | None) -> None:
         "log_to_driver": False,
         "configure_logging": True,
     }
-    if not address:
-        options["include_dashboard"] = False
+    if not address or address == "local":  # a new instance (None would join one found)
+        address, options["include_dashboard"] = "local", False
     try:
         ray.init(address=address, **options)
     except Exception as exc:  # ConnectionError, RuntimeError, Ray's own: all one line
-        where = f"the Ray cluster at {address}" if address else "a local Ray instance"
+        where = "a local Ray instance" if address == "local" else f"the Ray cluster at {address}"
         raise InputError(f"cannot connect to {where}: {_first_line(exc)}") from None
 
 

@@ -1,0 +1,251 @@
+"""`evalrun eval-set --executor ray`: the same set on a Ray cluster.
+
+One local cluster for the module (`ray start --head`, 2 CPUs: two workers run units at
+once); each test runs the real command against it in a fresh process. The cluster runs
+in a mount namespace of its own where one folder (`shadowed`) is a read-only, empty
+file system: a log dir there is one the workers cannot write, though the driver can.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import Result, logs_in, raw_log, run_evalrun, run_forked, write_jsonl
+from fake_openai import FakeOpenAI
+
+from evalrun.log import read_summary
+
+pytest.importorskip("ray")
+
+#: what every Ray process of these tests runs with: no token (a local cluster), no
+#: usage report (no network)
+RAY_ENV = {"RAY_AUTH_MODE": "disabled", "RAY_USAGE_STATS_ENABLED": "0"}
+ROWS = [{"id": i, "input": f"q{i}", "target": f"q{i}" if i % 3 else "no"} for i in range(10)]
+
+
+class Cluster:
+    def __init__(self, address: str, shadowed: Path | None) -> None:
+        self.address = address
+        #: a folder the workers see as an empty read-only file system (None: no namespace)
+        self.shadowed = shadowed
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _can_unshare() -> bool:
+    if shutil.which("unshare") is None:
+        return False
+    probe = subprocess.run(["unshare", "-m", "true"], capture_output=True)
+    return probe.returncode == 0
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
+    port = _free_port()
+    ray_bin = str(Path(sys.executable).parent / "ray")
+    start = [ray_bin, "start", "--head", "--num-cpus", "2", "--port", str(port),
+             "--include-dashboard", "false", "--disable-usage-stats", "--block"]  # fmt: skip
+    shadowed: Path | None = tmp_path_factory.mktemp("shadowed")
+    if _can_unshare():
+        mount = f"mount -t tmpfs -o ro tmpfs {shadowed} && exec " + " ".join(start)
+        start = ["unshare", "-m", "sh", "-c", mount]
+    else:
+        shadowed = None
+    out = tmp_path_factory.mktemp("ray") / "head.log"
+    env = {**os.environ, **RAY_ENV}
+    with out.open("w") as sink:
+        head = subprocess.Popen(start, stdout=sink, stderr=subprocess.STDOUT, env=env)
+    try:
+        deadline = time.monotonic() + 60
+        while "Ray runtime started" not in out.read_text():
+            assert head.poll() is None and time.monotonic() < deadline, out.read_text()
+            time.sleep(0.2)
+        yield Cluster(f"127.0.0.1:{port}", shadowed)
+    finally:
+        head.terminate()  # `ray start --block` stops the processes it started
+        try:
+            head.wait(30)
+        except subprocess.TimeoutExpired:
+            head.kill()
+
+
+def tasks(folder: Path, count: int = 4) -> list[str]:
+    write_jsonl(folder / "d.jsonl", ROWS)
+    paths = []
+    for n in range(count):
+        path = folder / f"t{n}.yaml"
+        path.write_text(f"name: t{n}\ndataset: {{path: d.jsonl}}\nscorer: [exact]\nepochs: 2\n")
+        paths.append(str(path))
+    return paths
+
+
+def on_ray(cluster: Cluster, *args: str, cwd: Path, timeout: float = 120) -> Result:
+    """The command in a fresh process (Ray is never started in a forked one)."""
+    return run_evalrun(
+        *args, "--executor", "ray", "--ray-address", cluster.address,
+        cwd=cwd, env=RAY_ENV, timeout=timeout,
+    )  # fmt: skip
+
+
+def content(logs: Path) -> dict[tuple[str, str], Any]:
+    """Per task x model, its latest log's samples (id, epoch, answer, scores) and results,
+    without what differs between two runs (times, ids, paths)."""
+    out: dict[tuple[str, str], Any] = {}
+    for path in sorted(logs_in(logs), key=lambda p: read_summary(p).header.started_at or 0):
+        log = raw_log(path)
+        samples = sorted(
+            (s["id"], s["epoch"], s["output"]["completion"], json.dumps(s["scores"], sort_keys=True))
+            for s in log["samples"]
+        )  # fmt: skip
+        results = {k: log["results"][k] for k in ("scores", "thresholds", "completed_samples")}
+        out[(log["header"]["task"], log["header"]["model"])] = (log["status"], samples, results)
+    return out
+
+
+def state(logs: Path) -> dict[str, tuple[int, int]]:
+    return {p.name: (p.stat().st_size, p.stat().st_mtime_ns) for p in logs_in(logs)}
+
+
+def test_a_set_on_ray_writes_the_logs_the_local_executor_writes(
+    cluster: Cluster, tmp_path: Path
+) -> None:
+    """8 units (4 tasks x 2 models) over two workers: the same samples, scores and
+    metrics as locally, two units at a time; the same command again touches nothing."""
+    paths = tasks(tmp_path)
+    common = [*paths, "-m", "mockllm/echo", "-m", "mockllm/model", "-M", "latency=0.05",
+              "--max-samples", "2", "--display", "plain"]  # fmt: skip
+    local = run_forked("eval-set", *common, "--log-dir", str(tmp_path / "local"), cwd=tmp_path)
+    assert local.code == 0, local.output
+    logs = tmp_path / "ray"
+    ray = on_ray(cluster, "eval-set", *common, "--log-dir", str(logs), cwd=tmp_path)
+    assert ray.code == 0, ray.output
+    expected = content(tmp_path / "local")
+    assert len(expected) == 8 and content(logs) == expected
+    # two workers: units overlapped, but never more than two at once
+    spans = []
+    for path in logs_in(logs):
+        log = raw_log(path)
+        starts = [s["started_at"] for s in log["samples"]]
+        spans.append((min(starts), max(starts)))
+    overlaps = [sum(1 for a, b in spans if a <= t <= b) for t, _ in spans]
+    assert max(overlaps) == 2, spans
+    manifest = json.loads((logs / ".evalrun-set.json").read_text())
+    assert len(manifest["units"]) == 8
+    assert not (logs / ".evalrun-ray").exists()  # the markers are gone
+    # a re-run: every unit complete, no log touched (and no cluster needed)
+    before = state(logs)
+    again = on_ray(cluster, "eval-set", *common, "--log-dir", str(logs), cwd=tmp_path)
+    assert again.code == 0, again.output
+    assert state(logs) == before
+
+
+def test_max_connections_holds_across_the_cluster(cluster: Cluster, tmp_path: Path) -> None:
+    """Four units on one endpoint, two at a time in two workers, --max-connections 2:
+    never more than 2 requests in flight at the server (each worker alone would allow 2)."""
+    paths = tasks(tmp_path)
+    with FakeOpenAI(latency=0.1) as server:
+        result = on_ray(
+            cluster, "eval-set", *paths, "-m", "openai-compatible/fake", "--model-base-url",
+            server.base_url, "--max-connections", "2", "--limit", "5",
+            "--log-dir", str(tmp_path / "logs"),
+            "--display", "none", cwd=tmp_path,
+        )  # fmt: skip
+        stats = server.stats
+    assert result.code == 0, result.output
+    assert stats.calls == 4 * 5 * 2
+    assert stats.max_in_flight == 2, stats.max_in_flight
+
+
+def test_a_worker_killed_mid_unit_loses_and_repeats_nothing(
+    cluster: Cluster, tmp_path: Path
+) -> None:
+    """SIGKILL the worker running a unit once some samples are in its log: Ray runs the
+    unit's task again, which resumes that log; the final log has every (sample, epoch)
+    once, and the killed attempt's samples were reused, not run again."""
+    (path,) = tasks(tmp_path, count=1)
+    logs = tmp_path / "logs"
+    command = [sys.executable, "-m", "evalrun", "eval-set", path, "-m", "mockllm/echo",
+               "-M", "latency=0.1", "--max-samples", "1", "--log-dir", str(logs),
+               "--display", "none", "--executor", "ray", "--ray-address", cluster.address]  # fmt: skip
+    proc = subprocess.Popen(command, cwd=tmp_path, env={**os.environ, **RAY_ENV},
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
+    killed = None
+    deadline = time.monotonic() + 60
+    while killed is None and time.monotonic() < deadline and proc.poll() is None:
+        for marker in (logs / ".evalrun-ray").glob("*.json"):
+            data = json.loads(marker.read_text())
+            if read_summary(Path(data["log"])).samples_done >= 4:
+                os.kill(data["pid"], signal.SIGKILL)
+                killed = data
+        time.sleep(0.05)
+    _, err = proc.communicate(timeout=90)
+    assert killed is not None, err
+    assert proc.returncode == 0, err
+    attempts = sorted(
+        (raw_log(p) for p in logs_in(logs)), key=lambda log: log["header"]["started_at"]
+    )
+    assert [log["status"] for log in attempts] == ["started", "success"]
+    first, final = attempts
+    assert final["header"]["retry_of"] == killed["log"]
+    keys = [(s["id"], s["epoch"]) for s in final["samples"]]
+    assert len(keys) == len(set(keys)) == len(ROWS) * 2
+    done_before = {(s["id"], s["epoch"]) for s in first["samples"] if not s["error"]}
+    assert len(done_before) >= 4 and final["results"]["reused_samples"] == len(done_before)
+    rerun = {(s["id"], s["epoch"]) for s in final["samples"]
+             if s["started_at"] >= final["header"]["started_at"]}  # fmt: skip
+    assert not rerun & done_before
+
+
+def test_an_unreachable_address_is_one_line(tmp_path: Path) -> None:
+    paths = tasks(tmp_path, count=1)
+    address = f"127.0.0.1:{_free_port()}"
+    result = run_evalrun(
+        "eval-set", *paths, "-m", "mockllm/echo", "--log-dir", str(tmp_path / "logs"),
+        "--executor", "ray", "--ray-address", address, cwd=tmp_path, env=RAY_ENV,
+    )  # fmt: skip
+    assert result.code == 2, result.output
+    assert result.err.strip().count("\n") == 0
+    assert f"cannot reach the Ray cluster at {address}" in result.err
+
+
+def test_without_ray_installed_it_says_which_extra(tmp_path: Path) -> None:
+    paths = tasks(tmp_path, count=1)
+    argv = ["evalrun", "eval-set", *paths, "-m", "mockllm/echo", "--log-dir",
+            str(tmp_path / "logs"), "--executor", "ray"]  # fmt: skip
+    code = f"import sys; sys.modules['ray'] = None; sys.argv = {argv!r}\nfrom evalrun.cli import main\nmain()"  # fmt: skip
+    proc = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path
+    )
+    assert proc.returncode == 2, proc.stderr
+    assert proc.stderr.strip() == (
+        "evalrun eval-set --executor ray needs Ray: pip install 'evalrun[ray]'"
+    )
+
+
+def test_a_log_dir_the_workers_cannot_write_is_one_line(cluster: Cluster, tmp_path: Path) -> None:
+    if cluster.shadowed is None:
+        pytest.skip("needs a mount namespace (unshare -m) for the cluster")
+    paths = tasks(tmp_path, count=1)
+    result = on_ray(
+        cluster, "eval-set", *paths, "-m", "mockllm/echo", "--log-dir", str(cluster.shadowed),
+        cwd=tmp_path,
+    )  # fmt: skip
+    assert result.code == 2, result.output
+    assert result.err.strip().count("\n") == 0
+    assert "the Ray workers cannot write the log dir: Read-only file system" in result.err
+    assert not logs_in(cluster.shadowed)
