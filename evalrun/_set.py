@@ -48,7 +48,8 @@ def eval_set(
     run = api.make_config(config, **options)
     folder = run.log_path()
     update: dict[str, Any] = {}
-    if "max_tasks" not in run.model_fields_set:
+    max_tasks_given = "max_tasks" in run.model_fields_set
+    if not max_tasks_given:
         update["max_tasks"] = SET_MAX_TASKS
     if run.job is None:  # a set is one job, named after it
         update["job"] = f"eval-set {folder.resolve().name}"
@@ -101,7 +102,7 @@ def eval_set(
             ran = iter(api._run(to_run, pool, reporter, RunControl(), handle_signals,
                                 run.max_tasks, again))  # fmt: skip
         else:  # as many at once as the cluster schedules, unless --max-tasks says
-            cap = run.max_tasks if "max_tasks" in given else None
+            cap = run.max_tasks if max_tasks_given else None
             ran = iter(cluster.run(to_run, pool, reporter or NullReporter(), RunControl(),
                                    handle_signals, cap, again, given, aliases))  # fmt: skip
         results = [r if r is not None else next(ran) for r in results]

@@ -34,6 +34,9 @@ def pack(
     not the driver's); `given` are the set's command-line options, for a resume."""
     header = unit.header(uuid.uuid4().hex, datetime.now(UTC))
     header["run_config"] = {**header["run_config"], "log_dir": str(log_dir)}
+    header["base_dir"] = str(Path(header["base_dir"]).resolve())  # files it names, by path
+    if header["task_file"]:
+        header["task_file"] = str(Path(header["task_file"]).resolve())
     return {
         "header": header,
         "model_args": unit.model_args,
