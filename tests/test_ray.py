@@ -249,3 +249,49 @@ def test_a_log_dir_the_workers_cannot_write_is_one_line(cluster: Cluster, tmp_pa
     assert result.err.strip().count("\n") == 0
     assert "the Ray workers cannot write the log dir: Read-only file system" in result.err
     assert not logs_in(cluster.shadowed)
+
+
+def test_the_driver_killed_mid_set_resumes_with_the_same_command(
+    cluster: Cluster, tmp_path: Path
+) -> None:
+    """SIGKILL the eval-set process while a unit runs: Ray stops its workers with it (no
+    second writer of the log); the same command again resumes the unit from its log."""
+    (path,) = tasks(tmp_path, count=1)
+    logs = tmp_path / "logs"
+    args = ["eval-set", path, "-m", "mockllm/echo", "-M", "latency=0.1", "--max-samples", "1",
+            "--log-dir", str(logs), "--display", "none"]  # fmt: skip
+    command = [sys.executable, "-m", "evalrun", *args,
+               "--executor", "ray", "--ray-address", cluster.address]  # fmt: skip
+    proc = subprocess.Popen(command, cwd=tmp_path, env={**os.environ, **RAY_ENV},
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    worker = None
+    deadline = time.monotonic() + 60
+    while worker is None and time.monotonic() < deadline and proc.poll() is None:
+        for marker in (logs / ".evalrun-ray").glob("*.json"):
+            data = json.loads(marker.read_text())
+            if read_summary(Path(data["log"])).samples_done >= 4:
+                proc.kill()
+                worker = data
+        time.sleep(0.05)
+    proc.wait(30)
+    assert worker is not None
+    deadline = time.monotonic() + 30
+    while _alive(worker["pid"]) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not _alive(worker["pid"])  # the unit's worker died with its driver
+    killed = raw_log(Path(worker["log"]))
+    again = on_ray(cluster, *args, cwd=tmp_path)
+    assert again.code == 0, again.output
+    final = max((raw_log(p) for p in logs_in(logs)), key=lambda log: log["header"]["started_at"])
+    assert final["status"] == "success" and final["header"]["retry_of"] == worker["log"]
+    keys = [(s["id"], s["epoch"]) for s in final["samples"]]
+    assert len(keys) == len(set(keys)) == len(ROWS) * 2
+    assert final["results"]["reused_samples"] >= len(killed["samples"]) >= 4
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
