@@ -11,6 +11,7 @@ import io
 import json
 import locale
 import os
+import re
 import runpy
 import signal
 import subprocess
@@ -18,11 +19,13 @@ import sys
 import tempfile
 import textwrap
 import threading
+import time
 import types
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
@@ -356,3 +359,42 @@ def metric(
         ):
             return entry["metrics"][name]
     raise KeyError(f"no metric {name} for {scorer}/{reducer} in {log['results']['scores']}")
+
+
+class Viewer:
+    """`python -m evalrun view DIR --port 0` in a subprocess (no EVALRUN_ variables),
+    once `/api/runs` answers: its URL is on its first line. `stop()` is Ctrl-C."""
+
+    def __init__(self, log_dir: Path) -> None:
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "evalrun", "view", str(log_dir), "--port", "0"],
+            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env={k: v for k, v in os.environ.items() if not k.startswith("EVALRUN_")},
+        )  # fmt: skip
+        assert self.proc.stdout is not None
+        line = self.proc.stdout.readline()
+        match = re.search(r"http://127\.0\.0\.1:\d+/", line)
+        if not match:
+            self.stop()
+            raise AssertionError(f"evalrun view printed no URL: {line!r}")
+        self.url = match.group(0)
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                httpx.get(self.url + "api/runs", timeout=10)
+                break
+            except httpx.TransportError:
+                if time.monotonic() > deadline:
+                    self.stop()
+                    raise
+                time.sleep(0.05)
+
+    def api(self, path: str, **params: Any) -> httpx.Response:
+        return httpx.get(self.url + path, params=params, timeout=10)
+
+    def stop(self) -> None:
+        self.proc.send_signal(signal.SIGINT)
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()

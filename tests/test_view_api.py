@@ -5,17 +5,11 @@ traversal attempts refused (no file outside the log dir can be read)."""
 from __future__ import annotations
 
 import json
-import os
-import re
-import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
 
-import httpx
 import pytest
-from conftest import TASKS, logs_in, raw_log, run_forked
+from conftest import TASKS, Viewer, logs_in, raw_log, run_forked
 from starlette.testclient import TestClient
 
 from evalrun.view import create_app
@@ -188,38 +182,14 @@ def test_traversal_is_refused(tmp_path: Path, log_dir: Path) -> None:
 
 
 def test_view_serves_over_http(log_dir: Path) -> None:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("EVALRUN_")}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "evalrun", "view", str(log_dir), "--port", "0"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=env,
-    )
+    server = Viewer(log_dir)
     try:
-        assert proc.stdout is not None
-        line = proc.stdout.readline()
-        match = re.search(r"http://127\.0\.0\.1:(\d+)/", line)
-        assert match, line
-        url = match.group(0)
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                response = httpx.get(url + "api/runs", timeout=10)
-                break
-            except httpx.TransportError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.05)
+        response = server.api("api/runs")
         assert response.status_code == 200
         assert sorted(r["task"] for r in response.json()["runs"]) == ["arithmetic", "dates"]
+        assert server.api("").headers["content-type"].startswith("text/html")
     finally:
-        proc.send_signal(signal.SIGINT)
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        server.stop()
 
 
 def test_one_log_shows_only_that_log(log_dir: Path) -> None:

@@ -16,7 +16,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import signal
 import subprocess
 import sys
 import time
@@ -27,10 +26,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-import httpx
 import pytest
 import yaml
-from conftest import TASKS, logs_in, raw_log, write_jsonl
+from conftest import TASKS, Viewer, logs_in, raw_log, write_jsonl
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -138,44 +136,6 @@ def logs(tmp_path_factory: pytest.TempPathFactory) -> Logs:
         by_job["graded"],
         by_job[HOSTILE_JOB],
     )
-
-
-class Viewer:
-    """`python -m evalrun view DIR --port 0` in a subprocess: its URL is on its first line."""
-
-    def __init__(self, log_dir: Path) -> None:
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "evalrun", "view", str(log_dir), "--port", "0"],
-            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=_clean_env(),
-        )  # fmt: skip
-        assert self.proc.stdout is not None
-        line = self.proc.stdout.readline()
-        match = re.search(r"http://127\.0\.0\.1:\d+/", line)
-        if not match:
-            self.stop()
-            raise AssertionError(f"evalrun view printed no URL: {line!r}")
-        self.url = match.group(0)
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                httpx.get(self.url + "api/runs", timeout=10)
-                break
-            except httpx.TransportError:
-                if time.monotonic() > deadline:
-                    self.stop()
-                    raise
-                time.sleep(0.05)
-
-    def api(self, path: str, **params: Any) -> httpx.Response:
-        return httpx.get(self.url + path, params=params, timeout=10)
-
-    def stop(self) -> None:
-        self.proc.send_signal(signal.SIGINT)
-        try:
-            self.proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
 
 
 @pytest.fixture(scope="module")
