@@ -295,3 +295,33 @@ def _alive(pid: int) -> bool:
     except ProcessLookupError:
         return False
     return True
+
+
+def test_a_unit_that_fails_is_retried_at_once_on_the_cluster(
+    cluster: Cluster, tmp_path: Path
+) -> None:
+    """As locally (tests/test_evalset.py): gamma fails one sample, is retried as soon as it
+    ends in error (a new Ray task resuming its log), and the set passes."""
+    from test_evalset import quiet_seed
+    from test_evalset import tasks as flaky_set
+
+    logs = tmp_path / "logs"
+    paths = flaky_set(tmp_path, f"error_rate: 0.3, seed: {quiet_seed()}")
+    result = on_ray(
+        cluster, "eval-set", *paths, "--retry-wait", "0", "--max-samples", "1",
+        "--log-dir", str(logs), "--display", "plain", cwd=tmp_path,
+    )  # fmt: skip
+    assert result.code == 0, result.output
+    gamma = sorted(
+        (raw_log(p) for p in logs_in(logs) if read_summary(p).header.task == "gamma"),
+        key=lambda log: log["header"]["started_at"],
+    )
+    assert [log["status"] for log in gamma] == ["error", "success"]
+    failed, final = gamma
+    assert Path(final["header"]["retry_of"]).name == next(
+        p.name for p in logs_in(logs) if raw_log(p)["status"] == "error"
+    )
+    finished = [s for s in failed["samples"] if not s["error"]]
+    assert final["results"]["reused_samples"] == len(finished)
+    keys = [(s["id"], s["epoch"]) for s in final["samples"]]
+    assert len(keys) == len(set(keys)) == 10
