@@ -15,6 +15,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -169,6 +170,39 @@ def test_max_connections_holds_across_the_cluster(cluster: Cluster, tmp_path: Pa
     assert result.code == 0, result.output
     assert stats.calls == 4 * 5 * 2
     assert stats.max_in_flight == 2, stats.max_in_flight
+
+
+def test_the_drivers_api_key_reaches_the_workers_and_nothing_else(
+    cluster: Cluster, tmp_path: Path
+) -> None:
+    """The cluster was started without the key: the driver's key reaches every request
+    (the server refuses any other), and is written nowhere, not in the set's logs nor in
+    the cluster's own files (a runtime_env would be kept in its job records)."""
+    key = "sk-ray-test-0123456789abcdef"
+    started = time.time()
+    (path,) = tasks(tmp_path, count=1)
+    with FakeOpenAI(api_key=key) as server:
+        models = tmp_path / "models.yaml"
+        models.write_text(f"models:\n  fake:\n    model: openai-compatible/fake\n"
+                          f"    base_url: {server.base_url}\n    api_key_env: EVALRUN_RAY_KEY\n")  # fmt: skip
+        result = run_evalrun(
+            "eval-set", path, "-m", "fake", "--models", str(models), "--limit", "4",
+            "--log-dir", str(tmp_path / "logs"), "--display", "none",
+            "--executor", "ray", "--ray-address", cluster.address,
+            cwd=tmp_path, env={**RAY_ENV, "EVALRUN_RAY_KEY": key},
+        )  # fmt: skip
+        stats = server.stats
+    assert result.code == 0, result.output
+    assert stats.calls == 4 * 2 and stats.auth == {f"Bearer {key}": stats.calls}  # 2 epochs
+    written = [p for p in (tmp_path / "logs").rglob("*") if p.is_file()]
+    written += [
+        p
+        for p in Path(tempfile.gettempdir(), "ray").rglob("*")
+        if p.is_file() and not p.is_symlink() and p.stat().st_mtime >= started - 1
+    ]
+    assert written
+    leaked = [p for p in written if key.encode() in p.read_bytes()]
+    assert not leaked, leaked
 
 
 def test_a_worker_killed_mid_unit_loses_and_repeats_nothing(

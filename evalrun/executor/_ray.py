@@ -134,10 +134,11 @@ class RayExecutor:
         markers = self.log_dir / MARKERS
         shutil.rmtree(markers, ignore_errors=True)  # a killed driver's: its tasks died too
         markers.mkdir()
+        # the keys this driver checked, for workers started without them: an argument of
+        # the task, not its runtime_env (which the cluster keeps in its job records and
+        # shows on its dashboard)
         secrets = {name: value for name, value in os.environ.items() if value in KEYS}
         options: dict[str, Any] = {"num_cpus": 1, "max_retries": WORKER_RETRIES}
-        if secrets:  # the keys this driver checked, for workers started without them
-            options["runtime_env"] = {"env_vars": secrets}
         task = self.ray.remote(run_packed).options(**options)
         cap = max_tasks or len(units)
         results: list[EvalResult | None] = [None] * len(units)
@@ -150,7 +151,7 @@ class RayExecutor:
         def submit(index: int, unit: Unit) -> None:
             token = uuid.uuid4().hex
             packed = pack(unit, log_dir=self.log_dir, given=given, aliases=aliases, token=token)
-            ref = task.remote(packed, self.coordinator)
+            ref = task.remote(packed, self.coordinator, secrets)
             running[ref] = _Running(index, unit, Marker(self.log_dir, token))
 
         with _signals(control, handle_signals):

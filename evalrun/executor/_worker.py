@@ -23,13 +23,22 @@ from evalrun.executor._packed import Marker, unpack
 STOP_POLL = 0.25
 
 
-def run_packed(packed: dict[str, Any], coordinator: Any) -> str:
+def run_packed(packed: dict[str, Any], coordinator: Any, secrets: dict[str, str]) -> str:
     """Run the unit `packed` describes (resuming its killed attempt's log, if any) and
-    return its log's path; the driver reads the result from the log."""
+    return its log's path; the driver reads the result from the log. `secrets`: the API
+    keys the driver checked, by variable, set in this worker's environment (its process
+    serves this set's job only) and masked in all it writes."""
+    import os
+
     import ray
 
     from evalrun import api
     from evalrun.log import read_summary
+    from evalrun.secrets import remember
+
+    for name, value in secrets.items():
+        os.environ.setdefault(name, value)
+        remember(value)
 
     log_dir = Path(packed["log_dir"])
     marker = Marker(log_dir, packed["token"])
