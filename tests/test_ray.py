@@ -359,3 +359,24 @@ def test_a_unit_that_fails_is_retried_at_once_on_the_cluster(
     assert final["results"]["reused_samples"] == len(finished)
     keys = [(s["id"], s["epoch"]) for s in final["samples"]]
     assert len(keys) == len(set(keys)) == 10
+
+
+def test_a_relative_log_dir_resumes_its_units_on_the_cluster(
+    cluster: Cluster, tmp_path: Path
+) -> None:
+    """`--log-dir logs`: a unit that ended in error (no retry the first time) is resumed on
+    the cluster from its log, which the workers find whatever their working folder."""
+    from test_evalset import quiet_seed
+    from test_evalset import tasks as flaky_set
+
+    paths = flaky_set(tmp_path, f"error_rate: 0.3, seed: {quiet_seed()}")
+    common = ["eval-set", *paths, "--max-samples", "1", "--log-dir", "logs", "--display", "none"]
+    first = run_forked(*common, "--retry-attempts", "0", cwd=tmp_path)
+    assert first.code == 1, first.output
+    (failed,) = [p for p in logs_in(tmp_path / "logs") if raw_log(p)["status"] == "error"]
+    result = on_ray(cluster, *common, cwd=tmp_path)
+    assert result.code == 0, result.output
+    (final,) = [raw_log(p) for p in logs_in(tmp_path / "logs") if raw_log(p)["header"]["retry_of"]]
+    assert Path(final["header"]["retry_of"]).name == failed.name
+    finished = [s for s in raw_log(failed)["samples"] if not s["error"]]
+    assert final["status"] == "success" and final["results"]["reused_samples"] == len(finished)

@@ -30,13 +30,16 @@ def pack(
     aliases: dict[str, tuple[str, dict[str, Any]]],
     token: str,
 ) -> dict[str, Any]:
-    """`unit` for another process. `log_dir` is absolute (a worker's working folder is
-    not the driver's); `given` are the set's command-line options, for a resume."""
+    """`unit` for another process, its paths absolute (`log_dir` already is); `given`
+    are the set's command-line options, for a resume."""
     header = unit.header(uuid.uuid4().hex, datetime.now(UTC))
     header["run_config"] = {**header["run_config"], "log_dir": str(log_dir)}
-    header["base_dir"] = str(Path(header["base_dir"]).resolve())  # files it names, by path
-    if header["task_file"]:
-        header["task_file"] = str(Path(header["task_file"]).resolve())
+    # every path by itself (the files it names, the log it resumes): a worker's working
+    # folder is not the driver's
+    header["base_dir"] = str(Path(header["base_dir"]).resolve())
+    for name in ("task_file", "retry_of"):
+        if header[name]:
+            header[name] = str(Path(header[name]).resolve())
     return {
         "header": header,
         "model_args": unit.model_args,
