@@ -37,6 +37,7 @@ from evalrun.spec._task import SAMPLE_VARIABLES, Component, TaskSpec
 from evalrun.spec._yaml import PathKey, SourceMap
 from evalrun.strict import suggest
 from evalrun.template import DEFAULT_MAX_CHARS, Template
+from evalrun.tools import Tool, build_tools
 
 Locate = Callable[[PathKey], Location | None]
 
@@ -65,6 +66,9 @@ class Task:
     models: list[ModelNeed] = field(default_factory=list)
     #: where a key of the task was written (None when rebuilt from a log)
     locate: Locate = field(default=lambda _where: None)
+    #: the task's `tools:`, built (imported, described, checked); unused until the `agent`
+    #: step (issue 15) offers them to the model
+    tools: list[Tool] = field(default_factory=list)
 
     @property
     def name(self) -> str:
@@ -180,6 +184,7 @@ def build(
         )
         return label or name, built, entry.info
 
+    tools = build_tools(spec.tools or [], ctx.at("tools"))
     steps = [make("solver", c, ("solver", i))[1] for i, c in enumerate(spec.solver)]
     built_scorers = [make("scorer", c, ("scorer", i)) for i, c in enumerate(spec.scorer)]
     names = _scorer_names(spec.scorer, built_scorers, locate)
@@ -210,6 +215,7 @@ def build(
         ctx.requirements,
         ctx.models,
         locate,
+        tools,
     )
     check_samples(task)
     return task

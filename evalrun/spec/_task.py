@@ -14,6 +14,7 @@ from pydantic import BeforeValidator, Field, field_validator, model_validator
 from evalrun.config import parse_fail_on_error
 from evalrun.model import GenerateConfig
 from evalrun.strict import StrictModel
+from evalrun.tools import ToolDeclaration
 
 #: a registry component as YAML writes it: `exact` or `{match: {location: end}}`
 Component = str | dict[str, Any]
@@ -112,6 +113,11 @@ class TaskSpec(StrictModel):
     dataset: DatasetSpec
     solver: list[Component] = Field(default_factory=lambda: list[Component]([{"generate": {}}]))
     scorer: list[Component] = Field(default_factory=list)
+    #: tools a model may call (`calculator`, `{python: "module:function"}`), checked and
+    #: built at load time into `Task.tools`. No solver offers them to a model yet: the
+    #: `agent` step (issue 15) will. None, not [], when absent, so that logs and eval-set
+    #: unit keys of tasks without tools are unchanged.
+    tools: list[ToolDeclaration] | None = None
     metrics: list[Component] | dict[str, list[Component]] | None = None
     epochs: EpochsSpec = Field(default_factory=EpochsSpec)
     model: str | None = None
