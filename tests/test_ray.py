@@ -19,6 +19,7 @@ import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -380,3 +381,28 @@ def test_a_relative_log_dir_resumes_its_units_on_the_cluster(
     assert Path(final["header"]["retry_of"]).name == failed.name
     finished = [s for s in raw_log(failed)["samples"] if not s["error"]]
     assert final["status"] == "success" and final["results"]["reused_samples"] == len(finished)
+
+
+def test_a_task_whose_workers_kept_dying_gives_its_slots_back(tmp_path: Path) -> None:
+    """Ray gave up on a unit's task (its worker died every attempt, before its log began):
+    the driver says which unit, and has the coordinator take back its attempts' slots
+    (no further attempt of that task will)."""
+    import ray
+
+    from evalrun.errors import InputError
+    from evalrun.executor._packed import Marker
+    from evalrun.executor._ray import RayExecutor, _Running
+
+    forgotten: list[str] = []
+
+    def crashed(_ref: Any) -> Any:
+        raise ray.exceptions.WorkerCrashedError()
+
+    fake_ray = SimpleNamespace(get=crashed, exceptions=ray.exceptions)
+    coordinator = SimpleNamespace(forget=SimpleNamespace(remote=forgotten.append))
+    executor = RayExecutor(fake_ray, coordinator, tmp_path)
+    unit: Any = SimpleNamespace(task=SimpleNamespace(name="t0"), model="mockllm/echo")
+    job = _Running(0, unit, Marker(tmp_path, "token1"))
+    with pytest.raises(InputError, match=r"^t0 x mockllm/echo: "):
+        executor._result(object(), job)
+    assert forgotten == ["token1"]

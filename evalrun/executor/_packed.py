@@ -75,6 +75,8 @@ class Marker:
     the worker's process id (written as the log starts, replaced atomically)."""
 
     def __init__(self, log_dir: Path, token: str) -> None:
+        #: the unit's Ray task (all its attempts), and the owner of their connection slots
+        self.token = token
         self.path = log_dir / MARKERS / f"{token}.json"
 
     def write(self, log: Path) -> None:

@@ -208,10 +208,12 @@ class RayExecutor:
         except self.ray.exceptions.RayTaskError as exc:
             raise exc.cause if isinstance(exc.cause, EvalrunError) else exc from None
         except self.ray.exceptions.RayError as exc:  # its workers kept dying
-            path = job.marker.log() or Path()
-            if not path.exists():
+            # the slots they held, back (no retry of this task will `forget` them)
+            self.coordinator.forget.remote(job.marker.token)
+            begun = job.marker.log()
+            if begun is None or not begun.exists():
                 raise InputError(f"{job.unit.task.name} x {job.unit.model}: {exc}") from None
-            result = result_from_summary(read_summary(path))
+            result = result_from_summary(read_summary(begun))
             result.status, result.error = "error", f"its Ray workers died: {_first_line(exc)}"
             return result
         return result_from_summary(read_summary(path))
