@@ -155,37 +155,45 @@ class RayExecutor:
             running[ref] = _Running(index, unit, Marker(self.log_dir, token))
 
         with _signals(control, handle_signals):
-            while waiting or running:
-                if control.cancelled and not stopping:
-                    stopping = True
-                    self.coordinator.stop.remote(control.reason or "stopped")
-                    stopped, waiting = waiting, []  # closed below as cancelled, as locally
-                now = time.monotonic()
-                waiting.sort(key=lambda item: (item[0], item[1]))
-                while waiting and waiting[0][0] <= now and len(running) < cap:
-                    _, index, unit = waiting.pop(0)
-                    submit(index, unit)
-                if not running:
-                    time.sleep(POLL)
-                    continue
-                done, _ = self.ray.wait(list(running), num_returns=1, timeout=POLL)
-                for job in running.values():
-                    _report_start(job, reporter)
-                for ref in done:
-                    job = running.pop(ref)
-                    try:
-                        result = self._result(ref, job)
-                    except BaseException as exc:
-                        failure = failure or exc
-                        control.cancel(f"another unit could not run: {exc}")
+            try:
+                while waiting or running:
+                    if control.cancelled and not stopping:
+                        stopping = True
+                        self.coordinator.stop.remote(control.reason or "stopped")
+                        stopped, waiting = waiting, []  # closed below as cancelled, as locally
+                    now = time.monotonic()
+                    waiting.sort(key=lambda item: (item[0], item[1]))
+                    while waiting and waiting[0][0] <= now and len(running) < cap:
+                        _, index, unit = waiting.pop(0)
+                        submit(index, unit)
+                    if not running:
+                        time.sleep(POLL)
                         continue
-                    _report_start(job, reporter, result.log_path)
-                    reporter.unit_finished(job.unit, result)
-                    job.marker.remove()
-                    results[job.index] = result
-                    follow = again(job.unit, result) if again and not control.cancelled else None
-                    if follow is not None:
-                        waiting.append((time.monotonic() + follow[1], job.index, follow[0]))
+                    done, _ = self.ray.wait(list(running), num_returns=1, timeout=POLL)
+                    for job in running.values():
+                        _report_start(job, reporter)
+                    for ref in done:
+                        job = running.pop(ref)
+                        try:
+                            result = self._result(ref, job)
+                        except BaseException as exc:
+                            failure = failure or exc
+                            control.cancel(f"another unit could not run: {exc}")
+                            continue
+                        _report_start(job, reporter, result.log_path)
+                        reporter.unit_finished(job.unit, result)
+                        job.marker.remove()
+                        results[job.index] = result
+                        follow = (
+                            again(job.unit, result) if again and not control.cancelled else None
+                        )
+                        if follow is not None:
+                            waiting.append((time.monotonic() + follow[1], job.index, follow[0]))
+            finally:
+                if running:  # left by an error of the driver's own: stop their units
+                    self.coordinator.stop.remote("the eval-set driver failed")
+                else:  # no task of this set runs: none will look for its marker
+                    shutil.rmtree(markers, ignore_errors=True)
         if failure is not None:
             raise failure
         unstarted = [(i, u) for _, i, u in stopped if results[i] is None]
@@ -195,7 +203,6 @@ class RayExecutor:
             closed = api._run([u for _, u in unstarted], pool, reporter, control, False, 1)
             for (index, _), result in zip(unstarted, closed, strict=True):
                 results[index] = result
-        shutil.rmtree(markers, ignore_errors=True)
         return [r for r in results if r is not None]
 
     def _result(self, ref: Any, job: _Running) -> EvalResult:
