@@ -87,7 +87,10 @@ class Tool:
         """Validate `arguments` (a dict, or the JSON text a model sent), run the function
         (a sync one in a worker thread, so that it can time out), and return its output as
         text, capped at `max_output` characters. Never raises for the model's or the
-        function's mistakes: those are error results."""
+        function's mistakes: those are error results.
+
+        A sync function past its timeout is abandoned, not killed (Python cannot stop a
+        thread): the call returns at once, and the thread runs on to its end unseen."""
         import anyio  # not at import: loading a task file must stay light
 
         start = time.perf_counter()
