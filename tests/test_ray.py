@@ -406,3 +406,20 @@ def test_a_task_whose_workers_kept_dying_gives_its_slots_back(tmp_path: Path) ->
     with pytest.raises(InputError, match=r"^t0 x mockllm/echo: "):
         executor._result(object(), job)
     assert forgotten == ["token1"]
+
+
+def test_the_keys_sent_to_workers_are_those_the_driver_registered(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A key is registered stripped, whatever its variable holds around it (a newline from
+    a secrets file): its variable is sent as it is; other variables are not."""
+    from evalrun import secrets
+    from evalrun.executor._ray import _driver_keys
+
+    monkeypatch.setattr(secrets, "KEYS", set())
+    monkeypatch.setattr(secrets, "_FORMS", [])
+    monkeypatch.setattr("evalrun.executor._ray.KEYS", secrets.KEYS)
+    monkeypatch.setenv("EVALRUN_RAY_PADDED", "sk-padded-0123456789\n")
+    monkeypatch.setenv("EVALRUN_RAY_OTHER", "not-a-key-0123456789")
+    secrets.read_key("EVALRUN_RAY_PADDED")
+    assert _driver_keys() == {"EVALRUN_RAY_PADDED": "sk-padded-0123456789\n"}

@@ -134,10 +134,7 @@ class RayExecutor:
         markers = self.log_dir / MARKERS
         shutil.rmtree(markers, ignore_errors=True)  # a killed driver's: its tasks died too
         markers.mkdir()
-        # the keys this driver checked, for workers started without them: an argument of
-        # the task, not its runtime_env (which the cluster keeps in its job records and
-        # shows on its dashboard)
-        secrets = {name: value for name, value in os.environ.items() if value in KEYS}
+        secrets = _driver_keys()
         options: dict[str, Any] = {"num_cpus": 1, "max_retries": WORKER_RETRIES}
         task = self.ray.remote(run_packed).options(**options)
         cap = max_tasks or len(units)
@@ -224,6 +221,14 @@ class RayExecutor:
             result.status, result.error = "error", f"its Ray workers died: {_first_line(exc)}"
             return result
         return result_from_summary(read_summary(path))
+
+
+def _driver_keys() -> dict[str, str]:
+    """The variables holding the keys this driver checked, for workers started without
+    them: sent as an argument of the unit's task, not its runtime_env (which the cluster
+    keeps in its job records and shows on its dashboard). A key is registered stripped;
+    its variable may hold it with a newline."""
+    return {name: value for name, value in os.environ.items() if value.strip() in KEYS}
 
 
 def _report_start(job: _Running, reporter: Reporter, log: Path | None = None) -> None:
