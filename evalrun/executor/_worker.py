@@ -15,7 +15,7 @@ from typing import Any
 
 import anyio
 
-from evalrun.engine import EvalResult, NullReporter, RunControl, Unit
+from evalrun.engine import NullReporter, RunControl, Unit
 from evalrun.executor._limits import SharedLimit
 from evalrun.executor._packed import Marker, unpack
 
@@ -85,13 +85,11 @@ class DriverStop(RunControl):
 
 
 class _Marking(NullReporter):
-    """Records the unit's log in its marker as the log starts."""
+    """Records the unit's log in its marker as the log starts (a `NullReporter`
+    otherwise, so that the engine makes no call per sample)."""
 
     def __init__(self, marker: Marker) -> None:
         self._marker = marker
 
     def unit_started(self, unit: Unit, log_path: Path) -> None:
         self._marker.write(log_path)
-
-    def unit_finished(self, unit: Unit, result: EvalResult) -> None:
-        pass
