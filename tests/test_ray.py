@@ -206,6 +206,19 @@ def test_the_drivers_api_key_reaches_the_workers_and_nothing_else(
     assert not leaked, leaked
 
 
+def _running_unit(logs: Path, proc: subprocess.Popen[Any], samples: int = 4) -> Any:
+    """The marker (log, worker's pid) of a unit of `proc`'s set once that log holds
+    `samples` finished samples; None if the set ends first, or after a minute."""
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and proc.poll() is None:
+        for marker in (logs / ".evalrun-ray").glob("*.json"):
+            data = json.loads(marker.read_text())
+            if read_summary(Path(data["log"])).samples_done >= samples:
+                return data
+        time.sleep(0.05)
+    return None
+
+
 def test_a_worker_killed_mid_unit_loses_and_repeats_nothing(
     cluster: Cluster, tmp_path: Path
 ) -> None:
@@ -219,15 +232,9 @@ def test_a_worker_killed_mid_unit_loses_and_repeats_nothing(
                "--display", "none", "--executor", "ray", "--ray-address", cluster.address]  # fmt: skip
     proc = subprocess.Popen(command, cwd=tmp_path, env={**os.environ, **RAY_ENV},
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
-    killed = None
-    deadline = time.monotonic() + 60
-    while killed is None and time.monotonic() < deadline and proc.poll() is None:
-        for marker in (logs / ".evalrun-ray").glob("*.json"):
-            data = json.loads(marker.read_text())
-            if read_summary(Path(data["log"])).samples_done >= 4:
-                os.kill(data["pid"], signal.SIGKILL)
-                killed = data
-        time.sleep(0.05)
+    killed = _running_unit(logs, proc)
+    if killed is not None:
+        os.kill(killed["pid"], signal.SIGKILL)
     _, err = proc.communicate(timeout=90)
     assert killed is not None, err
     assert proc.returncode == 0, err
@@ -299,15 +306,8 @@ def test_the_driver_killed_mid_set_resumes_with_the_same_command(
                "--executor", "ray", "--ray-address", cluster.address]  # fmt: skip
     proc = subprocess.Popen(command, cwd=tmp_path, env={**os.environ, **RAY_ENV},
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
-    worker = None
-    deadline = time.monotonic() + 60
-    while worker is None and time.monotonic() < deadline and proc.poll() is None:
-        for marker in (logs / ".evalrun-ray").glob("*.json"):
-            data = json.loads(marker.read_text())
-            if read_summary(Path(data["log"])).samples_done >= 4:
-                proc.kill()
-                worker = data
-        time.sleep(0.05)
+    worker = _running_unit(logs, proc)
+    proc.kill()
     proc.wait(30)
     assert worker is not None
     deadline = time.monotonic() + 30
