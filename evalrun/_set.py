@@ -46,6 +46,8 @@ def eval_set(
     from evalrun import api
 
     run = api.make_config(config, **options)
+    if run.ray_address and run.executor != "ray":  # a cluster named and not used: a mistake
+        raise InputError("--ray-address: only with --executor ray (the cluster units run on)")
     folder = run.log_path()
     update: dict[str, Any] = {}
     max_tasks_given = "max_tasks" in run.model_fields_set

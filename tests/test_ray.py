@@ -265,6 +265,19 @@ def test_an_unreachable_address_is_one_line(tmp_path: Path) -> None:
     assert f"cannot reach the Ray cluster at {address}" in result.err
 
 
+def test_a_ray_address_without_the_ray_executor_is_one_line(tmp_path: Path) -> None:
+    paths = tasks(tmp_path, count=1)
+    result = run_forked(
+        "eval-set", *paths, "-m", "mockllm/echo", "--log-dir", str(tmp_path / "logs"),
+        "--ray-address", "127.0.0.1:6379", cwd=tmp_path,
+    )  # fmt: skip
+    assert result.code == 2, result.output
+    assert result.err.strip() == (
+        "--ray-address: only with --executor ray (the cluster units run on)"
+    )
+    assert not (tmp_path / "logs").exists()  # refused before the log dir is touched
+
+
 def test_without_ray_installed_it_says_which_extra(tmp_path: Path) -> None:
     paths = tasks(tmp_path, count=1)
     argv = ["evalrun", "eval-set", *paths, "-m", "mockllm/echo", "--log-dir",

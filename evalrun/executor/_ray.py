@@ -167,8 +167,12 @@ class RayExecutor:
                         time.sleep(POLL)
                         continue
                     done, _ = self.ray.wait(list(running), num_returns=1, timeout=POLL)
-                    for job in running.values():
-                        _report_start(job, reporter)
+                    unreported = [job for job in running.values() if not job.reported]
+                    if unreported:  # one listing of the folder, not a read per unit
+                        written = {p.name for p in markers.iterdir()} if markers.is_dir() else set()
+                        for job in unreported:
+                            if job.marker.path.name in written:
+                                _report_start(job, reporter)
                     for ref in done:
                         job = running.pop(ref)
                         try:
