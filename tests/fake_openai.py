@@ -8,7 +8,8 @@ how many times that prompt was asked, so a retried call can succeed and a run is
 reproducible. It counts calls (and the most in flight at once), and checks the API key
 when given one. With `echo_auth` it behaves like a careless proxy: the `Authorization`
 header it received comes back in the first error of every prompt (a 500, then retried),
-in a 400 for prompts that ask to be refused, and in every completion.
+in a 400 for prompts that ask to be refused, and in every completion. With `replies` (a
+list of assistant messages) it answers its next calls with those, in order: tool calls.
 
 Run standalone: python tests/fake_openai.py [port]
 """
@@ -41,6 +42,10 @@ class Behaviour:
     latency: float = 0.0
     seed: int = 0
     echo_auth: bool = False
+    #: scripted answers, used in order, one a call, before the default answers resume: each
+    #: an assistant message (`{"content": ..., "tool_calls": [...]}`, OpenAI's form; a
+    #: reply with `tool_calls` finishes with `tool_calls`). Off (None) by default.
+    replies: list[dict[str, Any]] | None = None
 
 
 @dataclass
@@ -52,6 +57,8 @@ class Stats:
     attempts: Counter[str] = field(default_factory=Counter)
     #: the messages of every request, in the order received
     requests: list[list[dict[str, Any]]] = field(default_factory=list)
+    #: the whole body of every request (tools offered, settings), in the order received
+    bodies: list[dict[str, Any]] = field(default_factory=list)
     #: requests being answered now, and the most there ever were at once
     in_flight: int = 0
     max_in_flight: int = 0
@@ -75,6 +82,8 @@ class FakeOpenAI:
 
     def __init__(self, port: int = 0, **behaviour: Any) -> None:
         self.behaviour = Behaviour(**behaviour)
+        if self.behaviour.replies is not None:  # (used up as calls come: the caller's stays)
+            self.behaviour.replies = list(self.behaviour.replies)
         self.stats = Stats()
         server = self
 
@@ -163,6 +172,7 @@ class _Handler(BaseHTTPRequestHandler):
         with self.owner.stats.lock:
             self.owner.stats.auth[auth] += 1
             self.owner.stats.requests.append(messages)
+            self.owner.stats.bodies.append(request)
         if (
             behaviour.api_key is not None
             and self.headers.get("Authorization") != f"Bearer {behaviour.api_key}"
@@ -220,6 +230,13 @@ class _Handler(BaseHTTPRequestHandler):
         finish = "stop"
         if max_tokens is not None and len(answer) // 4 > max_tokens:
             answer, finish = answer[: max_tokens * 4], "length"
+        message: dict[str, Any] = {"role": "assistant", "content": answer}
+        with self.owner.stats.lock:
+            scripted = behaviour.replies.pop(0) if behaviour.replies else None
+        if scripted is not None:
+            message = {"role": "assistant", "content": None, **scripted}
+            answer = str(message.get("content") or "") + json.dumps(message.get("tool_calls"))
+            finish = "tool_calls" if message.get("tool_calls") else "stop"
         body = {
             "id": f"chatcmpl-{self.owner.stats.calls}",
             "object": "chat.completion",
@@ -228,7 +245,7 @@ class _Handler(BaseHTTPRequestHandler):
             "choices": [
                 {
                     "index": 0,
-                    "message": {"role": "assistant", "content": answer},
+                    "message": message,
                     "finish_reason": finish,
                 }
             ],

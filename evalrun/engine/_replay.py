@@ -20,7 +20,7 @@ import orjson
 
 from evalrun.errors import LimitExceededError, ModelError
 from evalrun.log import open_log
-from evalrun.model import ChatMessage, Model, ModelOutput, Usage
+from evalrun.model import ChatMessage, Model, ModelOutput, ToolCall, Usage
 from evalrun.model._limit import ConnectionLimit
 from evalrun.model._provider import Provider
 from evalrun.model._request import ModelRequest
@@ -102,7 +102,10 @@ class Replay:
         raw = self._records.pop((str(state.sample.id), state.epoch))
         record = orjson.loads(raw)
         state.model = self.model
-        state.messages = [ChatMessage(m["role"], m["content"]) for m in record["messages"]]
+        state.messages = [
+            ChatMessage(m["role"], m["content"]) if len(m) == 2 else ChatMessage.from_dict(m)
+            for m in record["messages"]
+        ]
         output = record.get("output")
         if output is not None:
             usage = Usage()
@@ -116,6 +119,7 @@ class Replay:
                 output.get("retries", 0),
                 output.get("cached", False),
                 list(output.get("retry_log") or []),
+                tuple(ToolCall.from_dict(call) for call in output.get("tool_calls") or ()),
             )
         state.answer = record.get("answer")
         state.store = dict(record.get("store") or {})

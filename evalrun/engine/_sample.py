@@ -81,7 +81,12 @@ async def run_sample(
         "target": sample.target,
         "choices": sample.choices,
         "metadata": sample.metadata,
-        "messages": [{"role": m.role, "content": m.content} for m in state.messages],
+        "messages": [
+            {"role": m.role, "content": m.content}
+            if m.tool_calls is None and m.tool_call_id is None
+            else m.to_dict()
+            for m in state.messages
+        ],
         "output": output.to_dict() if output is not None else None,
         "answer": state.answer,
         "store": state.store,

@@ -17,7 +17,14 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializerFunctionWrapHandler,
+    model_serializer,
+    model_validator,
+)
 
 LOG_VERSION = 2
 Status = Literal["started", "success", "error", "cancelled"]
@@ -42,9 +49,44 @@ class UsageRecord(_Record):
     unpriced: int
 
 
+class ToolCallRecord(_Record):
+    """A tool call a model made: `raw_arguments` holds arguments that were not a JSON
+    object, as the model wrote them (`arguments` is then empty)."""
+
+    id: str
+    name: str
+    arguments: dict[str, Any]
+    raw_arguments: str | None = None
+
+    @model_serializer(mode="wrap")
+    def _as_written(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        return _without_none(handler(self), ("raw_arguments",))
+
+
 class MessageRecord(_Record):
+    """The tool fields are written only when set: on an assistant message that called
+    tools (`tool_calls`), and on a `tool` message (`tool_call_id` and the tool's `name`)."""
+
     role: Literal["system", "user", "assistant", "tool"]
     content: str
+    tool_calls: list[ToolCallRecord] | None = None
+    tool_call_id: str | None = None
+    name: str | None = None
+
+    @model_serializer(mode="wrap")
+    def _as_written(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        """Dumped as the log holds it (the viewer's JSON): tool fields only when set."""
+        return _without_none(handler(self), _TOOL_FIELDS)
+
+
+_TOOL_FIELDS = ("tool_calls", "tool_call_id", "name")
+
+
+def _without_none(data: dict[str, Any], keys: tuple[str, ...]) -> dict[str, Any]:
+    for key in keys:
+        if key in data and data[key] is None:
+            del data[key]
+    return data
 
 
 class RetryRecord(_Record):
@@ -68,6 +110,15 @@ class OutputRecord(_Record):
     cached: bool = False
     #: the failed attempts before this answer
     retry_log: list[RetryRecord] = Field(default_factory=list)
+    #: the tools the model asked to call (written only when it called some)
+    tool_calls: list[ToolCallRecord] = Field(default_factory=list)
+
+    @model_serializer(mode="wrap")
+    def _as_written(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        data: dict[str, Any] = handler(self)
+        if "tool_calls" in data and not data["tool_calls"]:
+            del data["tool_calls"]
+        return data
 
 
 class ScoreRecord(_Record):

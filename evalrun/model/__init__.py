@@ -8,7 +8,7 @@ from evalrun.model._cache import ResponseCache
 from evalrun.model._model import Model, ModelPool
 from evalrun.model._provider import Provider, resolve_path_args
 from evalrun.model._request import ModelRequest, SampleScope, enter_scope
-from evalrun.model._types import ChatMessage, GenerateConfig, ModelOutput, Usage
+from evalrun.model._types import ChatMessage, GenerateConfig, ModelOutput, ToolCall, Usage
 
 __all__ = [
     "ChatMessage",
@@ -20,6 +20,7 @@ __all__ = [
     "Provider",
     "ResponseCache",
     "SampleScope",
+    "ToolCall",
     "Usage",
     "enter_scope",
     "resolve_path_args",

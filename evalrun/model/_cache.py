@@ -1,7 +1,8 @@
 """The response cache: identical model calls answered from disk (`--cache`).
 
 The key is a hash of the canonical JSON of what decides an answer: provider, model,
-base URL, messages, generation settings and epoch (so epochs stay independent samples).
+base URL, messages, generation settings and epoch (so epochs stay independent samples),
+and the tools offered when there are any (a request without tools keys as it always did).
 Transport settings (timeouts, retries, connection limits) are not part of it. Values are
 JSON files, never pickles; errors and truncated answers are never stored.
 """
@@ -18,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from evalrun.model._request import ModelRequest
-from evalrun.model._types import ModelOutput, Usage
+from evalrun.model._types import ModelOutput, ToolCall, Usage
 
 
 def default_cache_dir() -> Path:
@@ -49,6 +50,7 @@ class ResponseCache:
                 "settings": request.config.settings(),
                 "epoch": request.epoch,
                 **({"salt": request.salt} if request.salt is not None else {}),
+                **({"tools": request.tools} if request.tools else {}),
             },
             sort_keys=True,
             separators=(",", ":"),
@@ -78,6 +80,7 @@ class ResponseCache:
                 1,
             ),
             cached=True,
+            tool_calls=tuple(ToolCall.from_dict(call) for call in data.get("tool_calls") or ()),
         )
 
     def put(self, key: str, output: ModelOutput) -> None:
@@ -95,6 +98,8 @@ class ResponseCache:
                 "reasoning_tokens": output.usage.reasoning_tokens,
             },
         }
+        if output.tool_calls:
+            data["tool_calls"] = [call.to_dict() for call in output.tool_calls]
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             partial = path.with_suffix(f".{os.getpid()}.tmp")

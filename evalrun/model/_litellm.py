@@ -13,6 +13,7 @@ malformed answers), fail the sample (a prompt past the context window), or fail 
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import re
 from typing import Any
@@ -21,7 +22,7 @@ from evalrun.errors import ArgumentError, InputError, ModelError
 from evalrun.model._keys import Credentials, resolve_key
 from evalrun.model._provider import SHARED_ARGS, Provider
 from evalrun.model._request import ModelRequest
-from evalrun.model._types import ChatMessage, ModelOutput, Usage
+from evalrun.model._types import ChatMessage, ModelOutput, ToolCall, Usage
 from evalrun.secrets import remember_environment, scrub
 
 _litellm: Any = None
@@ -96,7 +97,7 @@ class LiteLLM(Provider):
         try:
             return int(
                 load_litellm().token_counter(
-                    model=cls.target(name), messages=[m.to_dict() for m in messages]
+                    model=cls.target(name), messages=[_openai_message(m) for m in messages]
                 )
             )
         except Exception:
@@ -143,11 +144,13 @@ class LiteLLM(Provider):
         litellm = load_litellm()
         kwargs: dict[str, Any] = {
             "model": self._target,
-            "messages": [m.to_dict() for m in request.messages],
+            "messages": [_openai_message(m) for m in request.messages],
             "max_retries": 0,
             **self._options,
             **_settings(request),
         }
+        if request.tools:
+            kwargs["tools"] = [{"type": "function", "function": tool} for tool in request.tools]
         if request.timeout:
             kwargs["timeout"] = request.timeout
         if self.base_url:
@@ -161,6 +164,8 @@ class LiteLLM(Provider):
             response = await litellm.acompletion(**kwargs)
             choice = response.choices[0]
             completion = choice.message.content or ""
+            calls = getattr(choice.message, "tool_calls", None)
+            tool_calls = _tool_calls(calls) if calls else ()
             finish = choice.finish_reason or "stop"
             usage = response.usage
             input_tokens = int(getattr(usage, "prompt_tokens", 0) or 0)
@@ -177,6 +182,7 @@ class LiteLLM(Provider):
             Usage(
                 input_tokens, output_tokens, reasoning, 1, cost or 0.0, 0 if cost is not None else 1
             ),
+            tool_calls=tool_calls,
         )
 
     def _cost(self, input_tokens: int, output_tokens: int) -> float | None:
@@ -287,6 +293,64 @@ def _retry_after(exc: Exception) -> float | None:
     except (TypeError, ValueError):
         return None
     return None
+
+
+def _openai_message(message: ChatMessage) -> dict[str, Any]:
+    """A message as the OpenAI chat format has it: an assistant's tool calls with their
+    arguments as JSON text (the model's own text when it was not a JSON object), a tool
+    result with the id of the call it answers."""
+    if message.tool_calls is None and message.tool_call_id is None:
+        return {"role": message.role, "content": message.content}
+    out: dict[str, Any] = {"role": message.role, "content": message.content}
+    if message.tool_calls:
+        out["content"] = message.content or None  # OpenAI's form for "calls, no text"
+        out["tool_calls"] = [
+            {
+                "id": call.id,
+                "type": "function",
+                "function": {
+                    "name": call.name,
+                    "arguments": call.raw_arguments
+                    if call.raw_arguments is not None
+                    else json.dumps(call.arguments, ensure_ascii=False),
+                },
+            }
+            for call in message.tool_calls
+        ]
+    if message.tool_call_id is not None:
+        out["tool_call_id"] = message.tool_call_id
+    if message.name is not None:
+        out["name"] = message.name
+    return out
+
+
+def _tool_calls(calls: Any) -> tuple[ToolCall, ...]:
+    """The tool calls of an OpenAI-format answer. Arguments that are not a JSON object
+    are kept as the model wrote them (`ToolCall.raw_arguments`), for the agent to report."""
+    parsed: list[ToolCall] = []
+    for number, call in enumerate(calls, start=1):
+        function = getattr(call, "function", None)
+        name = str(getattr(function, "name", None) or "")
+        text = getattr(function, "arguments", None)
+        raw: str | None = None
+        arguments: dict[str, Any] = {}
+        if isinstance(text, dict):  # (some providers' adapters give the object itself)
+            arguments = text
+        elif text is None or text == "":
+            pass  # no arguments at all: an empty object
+        else:
+            try:
+                value = json.loads(text)
+            except (TypeError, ValueError):
+                value = None
+            if isinstance(value, dict):
+                arguments = value
+            else:
+                raw = str(text)
+        parsed.append(
+            ToolCall(str(getattr(call, "id", None) or f"call_{number}"), name, arguments, raw)
+        )
+    return tuple(parsed)
 
 
 def _settings(request: ModelRequest) -> dict[str, Any]:

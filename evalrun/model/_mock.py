@@ -16,13 +16,20 @@ import hashlib
 import json
 import math
 import re
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from evalrun.errors import ArgumentError, InputError, Location, ModelError
 from evalrun.model._provider import Provider
 from evalrun.model._request import ModelRequest
-from evalrun.model._types import ModelOutput, Usage, count_message_tokens, count_tokens
+from evalrun.model._types import (
+    ModelOutput,
+    ToolCall,
+    Usage,
+    count_message_tokens,
+    count_tokens,
+)
 from evalrun.strict import suggest
 
 #: the longest simulated call, in seconds (an hour: longer is a typo, not a test)
@@ -96,6 +103,8 @@ class MockLLM(Provider):
         elif self._latency:
             await self._clock.after(self._latency)
         completion = self._answer(request)
+        if isinstance(completion, _ToolRule):
+            return self._call_tools(request, completion)
         stop_reason = "stop"
         config = request.config
         if config.stop_seqs:
@@ -110,7 +119,23 @@ class MockLLM(Provider):
         usage = Usage(count_message_tokens(request.messages), count_tokens(completion), 0, 1)
         return ModelOutput(self.name, completion, stop_reason, usage)
 
-    def _answer(self, request: ModelRequest) -> str:
+    def _call_tools(self, request: ModelRequest, rule: _ToolRule) -> ModelOutput:
+        """The rule's tool calls, numbered on from the calls already in the conversation
+        (`call_1`, `call_2`, ...: the same conversation gets the same ids)."""
+        made = 0
+        for message in request.messages:
+            if message.tool_calls:
+                made += len(message.tool_calls)
+        calls = tuple(
+            ToolCall(f"call_{made + number}", name, dict(arguments))
+            for number, (name, arguments) in enumerate(rule.calls, start=1)
+        )
+        usage = Usage(
+            count_message_tokens(request.messages), count_tokens(rule.output) + rule.tokens, 0, 1
+        )
+        return ModelOutput(self.name, rule.output, "tool_calls", usage, tool_calls=calls)
+
+    def _answer(self, request: ModelRequest) -> str | _ToolRule:
         if self._echo:
             for message in reversed(request.messages):
                 if message.role == "user":
@@ -199,14 +224,57 @@ def _number(
     return number
 
 
-def _load_responses(path: Path) -> list[tuple[re.Pattern[str], str]]:
+@dataclass(frozen=True, slots=True)
+class _ToolRule:
+    """A responses line's `tool_calls`: (name, arguments) each, and its `output`, if any."""
+
+    calls: tuple[tuple[str, dict[str, Any]], ...]
+    output: str
+    #: the output tokens the calls count for (their JSON text's estimate)
+    tokens: int
+
+
+_RULE_FORM = (
+    'each line must be {"match": REGEX, "output": TEXT} or '
+    '{"match": REGEX, "tool_calls": [{"name": TOOL, "arguments": {...}}, ...]}'
+)
+
+
+def _tool_rule(row: dict[str, Any], where: Location) -> _ToolRule:
+    calls = row["tool_calls"]
+    if not isinstance(calls, list) or not calls:
+        raise InputError(f"`tool_calls` must be a non-empty list: {_RULE_FORM}", where)
+    parsed: list[tuple[str, dict[str, Any]]] = []
+    for call in calls:
+        if not isinstance(call, dict) or not isinstance(call.get("name"), str) or not call["name"]:
+            raise InputError(f"each tool call needs a `name`: {_RULE_FORM}", where)
+        arguments = call.get("arguments", {})
+        if not isinstance(arguments, dict):
+            raise InputError(
+                f"tool call `{call['name']}`: `arguments` must be an object, not {arguments!r}",
+                where,
+            )
+        unknown = set(call) - {"name", "arguments"}
+        if unknown:
+            raise InputError(
+                f"tool call `{call['name']}`: unknown key `{sorted(unknown)[0]}` "
+                "(a call has `name` and `arguments`)",
+                where,
+            )
+        parsed.append((call["name"], arguments))
+    output = row.get("output")
+    text = "" if output is None else str(output)
+    return _ToolRule(tuple(parsed), text, count_tokens(json.dumps(calls)))
+
+
+def _load_responses(path: Path) -> list[tuple[re.Pattern[str], str | _ToolRule]]:
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
     except OSError as exc:
         raise InputError(
             f"cannot read responses file: {exc.strerror or exc}", Location(path)
         ) from None
-    rules: list[tuple[re.Pattern[str], str]] = []
+    rules: list[tuple[re.Pattern[str], str | _ToolRule]] = []
     for number, line in enumerate(lines, start=1):
         if not line.strip():
             continue
@@ -220,12 +288,15 @@ def _load_responses(path: Path) -> list[tuple[re.Pattern[str], str]]:
         if (
             not isinstance(row, dict)
             or not isinstance(row.get("match"), str)
-            or "output" not in row
+            or ("output" not in row and "tool_calls" not in row)
         ):
-            raise InputError('each line must be {"match": REGEX, "output": TEXT}', where)
+            raise InputError(_RULE_FORM, where)
         try:
             pattern = re.compile(row["match"])
         except re.error as exc:
             raise InputError(f"invalid regex {row['match']!r}: {exc}", where) from None
-        rules.append((pattern, str(row["output"])))
+        if "tool_calls" in row:
+            rules.append((pattern, _tool_rule(row, where)))
+        else:
+            rules.append((pattern, str(row["output"])))
     return rules

@@ -21,7 +21,7 @@ from evalrun.model._cache import ResponseCache
 from evalrun.model._limit import ConnectionLimit
 from evalrun.model._provider import Provider, provider_class
 from evalrun.model._request import ModelRequest, current_scope
-from evalrun.model._types import ChatMessage, GenerateConfig, ModelOutput
+from evalrun.model._types import ChatMessage, GenerateConfig, ModelOutput, ToolCall
 from evalrun.secrets import KEYS, scrub
 
 
@@ -55,13 +55,18 @@ class Model:
         config: GenerateConfig | None = None,
         *,
         salt: str | None = None,
+        tools: list[dict[str, Any]] | None = None,
     ) -> ModelOutput:
-        """`salt` (see `ModelRequest.salt`) keeps askers' cached answers apart."""
+        """`salt` (see `ModelRequest.salt`) keeps askers' cached answers apart; `tools`
+        (OpenAI-format function schemas, `Tool.schema()`) are offered to the model, whose
+        calls come back in `ModelOutput.tool_calls`."""
         scope = current_scope()
         config = config or _NO_SETTINGS
         if self.defaults is not None:
             config = self.defaults.merged(config)
-        request = ModelRequest(messages, config, scope.epoch, scope.attempt, 0, self.timeout, salt)
+        request = ModelRequest(
+            messages, config, scope.epoch, scope.attempt, 0, self.timeout, salt, tools or None
+        )
         key = None
         if self._cache is not None:
             key = self._cache.key(self.provider.cache_identity(), request)
@@ -104,6 +109,8 @@ class Model:
         output.retries = request.retry
         if KEYS:  # a provider may echo a key back: mask it before a log or cache sees it
             output.completion = scrub(output.completion)
+            for call in output.tool_calls:
+                _scrub_call(call)
         return output
 
     async def _retry(self, request: ModelRequest, first: ModelError) -> ModelOutput:
@@ -149,6 +156,20 @@ class Model:
             raise
         output.retry_log = log
         return output
+
+
+def _scrub_call(call: ToolCall) -> None:
+    """Mask registered keys in a tool call's arguments (its text when masking the JSON
+    would leave no JSON object: then the arguments are kept as raw text)."""
+    if call.raw_arguments is not None:
+        call.raw_arguments = scrub(call.raw_arguments)
+    text = json.dumps(call.arguments, ensure_ascii=False)
+    masked = scrub(text)
+    if masked != text:
+        try:
+            call.arguments = json.loads(masked)
+        except ValueError:
+            call.arguments, call.raw_arguments = {}, masked
 
 
 def _first_wait(error: ModelError, backoff: float) -> float:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from contextvars import ContextVar
 from dataclasses import dataclass
+from typing import Any
 
 from evalrun.model._types import ChatMessage, GenerateConfig
 
@@ -49,6 +50,8 @@ class ModelRequest:
     #: who asks, when identical messages from two askers must not share a cached answer
     #: (two survey agents with the same traits); part of the cache key when set
     salt: str | None = None
+    #: the tools offered, as OpenAI-format function schemas (`Tool.schema()`); None: none
+    tools: list[dict[str, Any]] | None = None
 
     def prompt_text(self) -> str:
         """All message contents joined by newlines: what `responses` regexes search."""

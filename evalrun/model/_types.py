@@ -13,14 +13,71 @@ Role = Literal["system", "user", "assistant", "tool"]
 
 
 @dataclass(slots=True)
+class ToolCall:
+    """One call of a tool the model asked for: `id` (the provider's, or `call_<n>` from
+    the mock) pairs it with the `tool` message that answers it.
+
+    Arguments the model sent that are not a JSON object (malformed JSON, a list, a number)
+    are kept as the model wrote them in `raw_arguments`, with `arguments` empty: an agent
+    passes that text to `Tool.call`, whose error result tells the model what was wrong.
+    `raw_arguments` is None whenever `arguments` holds what the model sent."""
+
+    id: str
+    name: str
+    arguments: dict[str, Any]
+    raw_arguments: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """As logs and cache keys hold it (`raw_arguments` only when set)."""
+        out: dict[str, Any] = {"id": self.id, "name": self.name, "arguments": self.arguments}
+        if self.raw_arguments is not None:
+            out["raw_arguments"] = self.raw_arguments
+        return out
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ToolCall:
+        return cls(data["id"], data["name"], data.get("arguments") or {}, data.get("raw_arguments"))
+
+
+@dataclass(slots=True)
 class ChatMessage:
-    """One message of a conversation. A dataclass, not pydantic: it is on the hot path."""
+    """One message of a conversation. A dataclass, not pydantic: it is on the hot path.
+
+    An `assistant` message may carry the `tool_calls` the model made (its `content` then
+    often empty); a `tool` message answers one of them: `tool_call_id` is the call's id and
+    `name` the tool's. Both stay None on every other message."""
 
     role: Role
     content: str
+    tool_calls: list[ToolCall] | None = None
+    tool_call_id: str | None = None
+    name: str | None = None
 
-    def to_dict(self) -> dict[str, str]:
-        return {"role": self.role, "content": self.content}
+    def to_dict(self) -> dict[str, Any]:
+        """As logs and cache keys hold it: `role` and `content`, and the tool fields only
+        when set (so a conversation without tools reads as it always did)."""
+        if self.tool_calls is None and self.tool_call_id is None and self.name is None:
+            return {"role": self.role, "content": self.content}
+        out: dict[str, Any] = {"role": self.role, "content": self.content}
+        if self.tool_calls:
+            out["tool_calls"] = [call.to_dict() for call in self.tool_calls]
+        if self.tool_call_id is not None:
+            out["tool_call_id"] = self.tool_call_id
+        if self.name is not None:
+            out["name"] = self.name
+        return out
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ChatMessage:
+        """A message as `to_dict` (a log record) holds it."""
+        calls = data.get("tool_calls")
+        return cls(
+            data["role"],
+            data["content"],
+            [ToolCall.from_dict(call) for call in calls] if calls else None,
+            data.get("tool_call_id"),
+            data.get("name"),
+        )
 
 
 @dataclass(slots=True)
@@ -90,6 +147,9 @@ class ModelOutput:
     cached: bool = False
     #: one entry per failed attempt before this answer: {"error": ..., "wait": seconds}
     retry_log: list[dict[str, Any]] = field(default_factory=list)
+    #: the tools the model asked to call (empty when it answered in text only; a tuple, so
+    #: that the common case costs no list per call)
+    tool_calls: tuple[ToolCall, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         out = {
@@ -104,6 +164,8 @@ class ModelOutput:
             out["cached"] = True
         if self.retry_log:
             out["retry_log"] = self.retry_log
+        if self.tool_calls:
+            out["tool_calls"] = [call.to_dict() for call in self.tool_calls]
         return out
 
 

@@ -107,15 +107,27 @@ class TaskState:
         self._check_messages(len(self.messages))
 
     async def generate(
-        self, config: GenerateConfig | None = None, model: Model | None = None
+        self,
+        config: GenerateConfig | None = None,
+        model: Model | None = None,
+        tools: list[dict[str, Any]] | None = None,
     ) -> ModelOutput:
-        """Call the model on the conversation, append its answer and account for usage."""
+        """Call the model on the conversation, append its answer and account for usage.
+        With `tools` (OpenAI-format function schemas) offered, the answer appended carries
+        the model's tool calls; answering them is the caller's (an agent's) work."""
         if self.message_limit is not None:
             self._check_messages(len(self.messages) + 1)
         settings = self.config if config is None else self.config.merged(config)
-        output = await (model or self.model).generate(self.messages, settings)
+        if tools:
+            output = await (model or self.model).generate(self.messages, settings, tools=tools)
+        else:
+            output = await (model or self.model).generate(self.messages, settings)
         self.output = output
-        self.messages.append(ChatMessage("assistant", output.completion))
+        if output.tool_calls:
+            calls = list(output.tool_calls)
+            self.messages.append(ChatMessage("assistant", output.completion, calls))
+        else:
+            self.messages.append(ChatMessage("assistant", output.completion))
         self.charge(output)
         return output
 
