@@ -312,6 +312,16 @@ def write_jsonl(path: Path, rows: list[dict[str, Any]]) -> Path:
     return path
 
 
+def one_error_line(result: Result) -> str:
+    """Bad input's contract: exit 2, no traceback, exactly one line on standard error
+    (returned, for the caller's check of what it says and where)."""
+    assert result.code == 2, result.output
+    assert "Traceback" not in result.output
+    lines = result.err.strip().splitlines()
+    assert len(lines) == 1, result.err
+    return lines[0]
+
+
 def logs_in(folder: Path) -> list[Path]:
     """The logs in `folder` (not its hidden files: an eval-set's manifest, the job index)."""
     found = [*folder.glob("*.eval"), *folder.glob("*.json")]

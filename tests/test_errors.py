@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import only_log
+from conftest import one_error_line, only_log
 
 DATA = '{"id": 1, "input": "What is 2+2?", "target": "4", "topic": "math"}\n'
 BOMB = (
@@ -181,13 +181,10 @@ def test_malformed_task_file(case: str, evalrun, write, tmp_path: Path) -> None:
     write("d", DATA)
     task = write(f"{case}.yaml", text)
     result = evalrun("eval", str(task), "-m", "mockllm/model")
-    assert result.code == 2, result.output
-    assert "Traceback" not in result.output
-    lines = result.err.strip().splitlines()
-    assert len(lines) == 1, result.err
-    assert expected in lines[0], lines[0]
+    line = one_error_line(result)
+    assert expected in line, line
     where = expected.split(":")[0] if expected.startswith("d") else f"{case}.yaml"
-    assert where in lines[0]
+    assert where in line
     assert not (tmp_path / "logs").exists() or not list((tmp_path / "logs").iterdir()), (
         "no log for bad input"
     )

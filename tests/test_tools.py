@@ -13,7 +13,7 @@ from typing import Any, Literal, TypeVar
 
 import anyio
 import pytest
-from conftest import only_log
+from conftest import one_error_line, only_log
 from pydantic import BaseModel
 
 from evalrun.tools import (
@@ -485,11 +485,8 @@ def test_bad_tool_declarations_are_located_load_errors(
     write("tools_mod.py", TOOLS_MODULE)
     task = write(f"{case}.yaml", "dataset: {path: d.jsonl}\n" + body)
     result = evalrun("eval", str(task), "-m", "mockllm/model")
-    assert result.code == 2, result.output
-    assert "Traceback" not in result.output
-    lines = result.err.strip().splitlines()
-    assert len(lines) == 1, result.err
-    assert lines[0].startswith(f"{task}{expected}"), lines[0]
+    line = one_error_line(result)
+    assert line.startswith(f"{task}{expected}"), line
     assert not (tmp_path / "logs").exists() or not list((tmp_path / "logs").iterdir())
 
 
