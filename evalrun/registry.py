@@ -16,13 +16,16 @@ import typing
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ValidationError, create_model
 
 from evalrun.errors import InputError, Location
 from evalrun.strict import StrictModel, suggest
 from evalrun.template import DEFAULT_MAX_CHARS, Template
+
+if TYPE_CHECKING:
+    from evalrun.tools import Tool
 
 Kind = Literal["solver", "scorer", "metric", "reducer", "question"]
 
@@ -131,6 +134,8 @@ class BuildContext:
     models: list[ModelNeed] = field(default_factory=list)
     #: like `locate`, for a mapping key itself (where an unknown key was written)
     locate_key: Callable[[tuple[str | int, ...]], Location | None] = lambda _where: None
+    #: the task's `tools:`, built: what an `agent` step offers unless it names its own
+    tools: tuple[Tool, ...] = ()
 
     def at(self, *keys: str | int) -> BuildContext:
         return replace(self, where=(*self.where, *keys))

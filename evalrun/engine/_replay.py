@@ -2,10 +2,10 @@
 the model under test, so the new log's counts, scores, metrics, thresholds and summary
 come from the same engine code as a run's (`evalrun score`).
 
-Each sample's recorded state (messages, output, answer, store, usage, retries, the limit
-it hit) is put back on a fresh `TaskState` by the task's only solver step, then the
-task's scorers run as in any run. The state's model is one that fails every call: a
-scorer that tries to generate with the model under test fails its sample, visibly.
+Each sample's recorded state (messages, output, answer, store, usage, retries, an agent's
+trajectory, the limit it hit) is put back on a fresh `TaskState` by the task's only solver
+step, then the task's scorers run as in any run. The state's model is one that fails every
+call: a scorer that tries to generate with the model under test fails its sample, visibly.
 Graders (other models) are called as in a run. Samples that errored in the log are
 copied as they are (they stay errored); samples the log does not hold are not run (the
 new log is as incomplete as the old one).
@@ -24,7 +24,7 @@ from evalrun.model import ChatMessage, Model, ModelOutput, ToolCall, Usage
 from evalrun.model._limit import ConnectionLimit
 from evalrun.model._provider import Provider
 from evalrun.model._request import ModelRequest
-from evalrun.solver import TaskState
+from evalrun.solver import TaskState, Trajectory
 
 if TYPE_CHECKING:
     from evalrun.dataset import Sample
@@ -125,6 +125,8 @@ class Replay:
         state.store = dict(record.get("store") or {})
         state.usage.add_dict(record["usage"])
         state.retries.extend(record.get("retries") or [])
+        if record.get("trajectory") is not None:  # a python scorer may read it
+            state.trajectory = Trajectory.from_dict(record["trajectory"])
         limit = record.get("limit")
         if limit is not None:  # scored where it stopped, as in the run
             raise LimitExceededError(limit["kind"], limit["limit"], limit["used"])

@@ -60,6 +60,8 @@ async def run_sample(
             # the limit ends the trajectory, not the sample: it is scored on what it has
             # (excluding it would let a model that rambles past its budget score higher)
             limit = limit_record(hit)
+            if state.trajectory is not None:  # (a time limit cancels the agent mid-turn)
+                state.trajectory.finish("limit")
         state.token_limit = state.message_limit = None  # limits bound the solver, not scoring
         scores = {}
         for scorer in task.scorers:
@@ -98,6 +100,8 @@ async def run_sample(
         "started_at": started_at,
         "total_time": time.monotonic() - started,
     }
+    if state.trajectory is not None:
+        record["trajectory"] = state.trajectory.to_dict()
     return record, scores
 
 

@@ -38,6 +38,8 @@ _EXPORTS = {
     "SampleError": "evalrun.log._schema",
     "ScoreRecord": "evalrun.log._schema",
     "ThresholdResult": "evalrun.log._schema",
+    "TrajectoryRecord": "evalrun.log._schema",
+    "TrajectoryStepRecord": "evalrun.log._schema",
     "unknown_keys": "evalrun.log._schema",
 }
 
@@ -69,6 +71,8 @@ if TYPE_CHECKING:
         SampleError,
         ScoreRecord,
         ThresholdResult,
+        TrajectoryRecord,
+        TrajectoryStepRecord,
         unknown_keys,
     )
 
@@ -103,6 +107,8 @@ __all__ = [
     "SampleError",
     "ScoreRecord",
     "ThresholdResult",
+    "TrajectoryRecord",
+    "TrajectoryStepRecord",
     "check_dataset",
     "dataset_digest",
     "dumps",

@@ -150,6 +150,53 @@ class LimitRecord(_Record):
     message: str
 
 
+class TrajectoryStepRecord(_Record):
+    """One step of an agent's loop: a model turn (`type: model`) or a tool call's outcome
+    (`type: tool`). `step` counts from 1 in the order the steps happened."""
+
+    step: int
+    type: Literal["model", "tool"]
+    turn: int
+    time: float
+    #: a model turn: what it said, the calls it asked for (only when it asked for some)
+    completion: str | None = None
+    tool_calls: list[ToolCallRecord] | None = None
+    stop_reason: str | None = None
+    usage: UsageRecord | None = None
+    cached: bool | None = None
+    #: a tool call: which, with what, and what came back (`error` set when it failed,
+    #: `submitted` when it ended the trajectory with an answer)
+    id: str | None = None
+    name: str | None = None
+    arguments: dict[str, Any] | None = None
+    raw_arguments: str | None = None
+    output: str | None = None
+    error: str | None = None
+    submitted: str | None = None
+
+    @model_serializer(mode="wrap")
+    def _as_written(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        data = handler(self)
+        kept = ("error",) if data["type"] == "tool" else ()
+        return {k: v for k, v in data.items() if v is not None or k in kept}
+
+
+class TrajectoryRecord(_Record):
+    """Every step an `agent` step took for a sample x epoch, and why its loop ended."""
+
+    steps: list[TrajectoryStepRecord]
+    #: model turns taken
+    turns: int
+    tool_calls: int
+    tool_errors: int
+    #: `submit`, `no_tool_calls`, `max_turns`, `limit` (the sample's `limit` says which),
+    #: `tool_error` (`tool_errors: fail`) or `error` (the sample's `error` says what)
+    end: Literal["submit", "no_tool_calls", "max_turns", "limit", "tool_error", "error"] | None
+    #: what the model submitted, if it did
+    answer: str | None
+    time: float
+
+
 class EvalSample(_Record):
     """One sample x epoch, as run."""
 
@@ -178,6 +225,12 @@ class EvalSample(_Record):
     usage: UsageRecord
     started_at: float
     total_time: float
+    #: an agent's steps (written only for samples an `agent` step ran)
+    trajectory: TrajectoryRecord | None = None
+
+    @model_serializer(mode="wrap")
+    def _as_written(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        return _without_none(handler(self), ("trajectory",))
 
 
 class EvalHeader(_Record):

@@ -8,6 +8,7 @@ from typing import Any
 from evalrun.dataset import Sample
 from evalrun.errors import LimitExceededError
 from evalrun.model import ChatMessage, GenerateConfig, Model, ModelOutput, ModelPool, Usage
+from evalrun.solver._trajectory import Trajectory
 
 
 class TaskState:
@@ -32,6 +33,7 @@ class TaskState:
         "sample",
         "store",
         "token_limit",
+        "trajectory",
         "usage",
     )
 
@@ -64,6 +66,9 @@ class TaskState:
         self.retries: list[dict[str, Any]] = []
         self.message_limit = message_limit
         self.token_limit = token_limit
+        #: the steps an `agent` step took (None when no agent ran): a `python:` scorer
+        #: may read it (`state.trajectory.calls("search")`, `.turns`)
+        self.trajectory: Trajectory | None = None
 
     @property
     def completion(self) -> str:

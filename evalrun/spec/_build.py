@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -66,8 +66,8 @@ class Task:
     models: list[ModelNeed] = field(default_factory=list)
     #: where a key of the task was written (None when rebuilt from a log)
     locate: Locate = field(default=lambda _where: None)
-    #: the task's `tools:`, built (imported, described, checked); unused until the `agent`
-    #: step (issue 15) offers them to the model
+    #: the task's `tools:`, built (imported, described, checked): what `agent` steps offer
+    #: unless they name their own
     tools: list[Tool] = field(default_factory=list)
 
     @property
@@ -185,6 +185,7 @@ def build(
         return label or name, built, entry.info
 
     tools = build_tools(spec.tools or [], ctx.at("tools"))
+    ctx = replace(ctx, tools=tuple(tools))
     steps = [make("solver", c, ("solver", i))[1] for i, c in enumerate(spec.solver)]
     built_scorers = [make("scorer", c, ("scorer", i)) for i, c in enumerate(spec.scorer)]
     names = _scorer_names(spec.scorer, built_scorers, locate)

@@ -114,9 +114,8 @@ class TaskSpec(StrictModel):
     solver: list[Component] = Field(default_factory=lambda: list[Component]([{"generate": {}}]))
     scorer: list[Component] = Field(default_factory=list)
     #: tools a model may call (`calculator`, `{python: "module:function"}`), checked and
-    #: built at load time into `Task.tools`. No solver offers them to a model yet: the
-    #: `agent` step (issue 15) will. None, not [], when absent, so that logs and eval-set
-    #: unit keys of tasks without tools are unchanged.
+    #: built at load time into `Task.tools`, offered by `agent` steps. None, not [], when
+    #: absent, so that logs and eval-set unit keys of tasks without tools are unchanged.
     tools: list[ToolDeclaration] | None = None
     metrics: list[Component] | dict[str, list[Component]] | None = None
     epochs: EpochsSpec = Field(default_factory=EpochsSpec)

@@ -61,6 +61,10 @@ class PythonToolSpec(StrictModel):
 def _shape(value: Any) -> str | None:
     if isinstance(value, str):
         return "name"
+    if isinstance(value, PythonToolSpec):  # (serializing a validated spec: the header's)
+        return "python tool"
+    if isinstance(value, BuiltinToolSpec):
+        return "builtin tool"
     if isinstance(value, dict):
         if "python" in value:
             return "python tool"
