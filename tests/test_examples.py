@@ -15,6 +15,7 @@ from evalrun import results as log_rows
 EXPECTED = {
     "arithmetic.yaml": ("match", "accuracy", 0.8),
     "capitals.yaml": ("choice", "accuracy", 0.7),
+    "city_density.yaml": ("match", "accuracy", 0.8),
     "dates.yaml": ("pattern", "accuracy", 0.75),
     "trivia.yaml": ("f1", "mean", 0.7238095238),
 }
@@ -36,8 +37,36 @@ def test_whole_tasks_folder_runs_every_task(evalrun, tmp_path: Path) -> None:
     result = evalrun("eval", str(TASKS), "--display", "plain")
     assert result.code == 0, result.output
     assert len(logs_in(tmp_path / "logs")) == len(EXPECTED) + len(SURVEYS)
-    for name in ("arithmetic", "capitals", "dates", "trivia", "colours", "coffee"):
+    for name in ("arithmetic", "capitals", "city_density", "dates", "trivia", "colours", "coffee"):
         assert f"start  {name} x mockllm/model" in result.err
+
+
+def test_agentic_example_records_each_step(evalrun, tmp_path: Path) -> None:
+    """city_density.yaml: Tokyo's agent misspells the city, reads the tool's error, looks
+    it up again, divides and submits; the efficiency reward reads the trajectory."""
+    assert evalrun("eval", str(TASKS / "city_density.yaml")).code == 0
+    log = read_log(next((tmp_path / "logs").glob("*.eval")))
+    tokyo = next(s for s in log.samples if s.id == "tokyo")
+    assert tokyo.trajectory is not None
+    steps = [(s.type, s.name, s.error is not None) for s in tokyo.trajectory.steps]
+    assert steps == [
+        ("model", None, False),
+        ("tool", "city_facts", True),
+        ("model", None, False),
+        ("tool", "city_facts", False),
+        ("model", None, False),
+        ("tool", "calculator", False),
+        ("model", None, False),
+        ("tool", "submit", False),
+    ]
+    assert "no city named 'Tokio'" in (tokyo.trajectory.steps[1].error or "")
+    assert (tokyo.trajectory.end, tokyo.answer, tokyo.trajectory.tool_errors) == (
+        "submit",
+        "15509",
+        1,
+    )
+    assert tokyo.scores["match"].value == "C" and tokyo.scores["efficiency"].value == 0.75
+    assert metric(log.model_dump(), "mean", "efficiency") == pytest.approx(0.9)
 
 
 # --- surveys: every interview's answers, as the responses files give them ----------------

@@ -140,7 +140,7 @@ def _builtin(name: str, at: BuildContext, key: tuple[str, ...]) -> Tool:
             "`python: module:function`)",
             at.location(*key),
         )
-    return tool(function)
+    return tool(function, inline=True)  # quick and bounded: no thread per call
 
 
 def _settings(made: Tool, timeout: float | None, max_output: int | None) -> Tool:

@@ -11,11 +11,14 @@ Whether a tool error fails the sample instead is the agent loop's choice, not th
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import inspect
 import json
+import os
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -78,6 +81,9 @@ class Tool:
     max_output: int = DEFAULT_MAX_OUTPUT
     #: parameters the function takes only by position, in order
     positional: tuple[str, ...] = ()
+    #: called in the event loop, without a thread or a timeout: only for functions that
+    #: return at once whatever the arguments (the built-ins; never user code)
+    inline: bool = False
 
     def schema(self) -> dict[str, Any]:
         """OpenAI's function-calling description: `{"name", "description", "parameters"}`."""
@@ -90,9 +96,8 @@ class Tool:
         function's mistakes: those are error results.
 
         A sync function past its timeout is abandoned, not killed (Python cannot stop a
-        thread): the call returns at once, and the thread runs on to its end unseen."""
-        import anyio  # not at import: loading a task file must stay light
-
+        thread): the call returns at once, and the thread runs on to its end unseen. An
+        `inline` tool (the built-ins: quick, bounded, pure) is called in the event loop."""
         start = time.perf_counter()
 
         def failed(message: str) -> ToolResult:
@@ -108,15 +113,21 @@ class Tool:
         values = {name: getattr(validated, name) for name in type(validated).model_fields}
         args = [values.pop(name) for name in self.positional]
         try:
-            with anyio.fail_after(self.timeout):
-                if inspect.iscoroutinefunction(self.function):
+            if self.inline:
+                value = self.function(*args, **values)
+            elif inspect.iscoroutinefunction(self.function):
+                async with asyncio.timeout(self.timeout):
                     value = await self.function(*args, **values)
-                else:
-                    value = await anyio.to_thread.run_sync(
-                        functools.partial(self.function, *args, **values),
-                        abandon_on_cancel=True,
-                    )
-                    if inspect.isawaitable(value):  # a callable object with an async __call__
+            else:
+                # asyncio's own executor call, not anyio.to_thread: a third of the cost per
+                # call (tests/bench/agents.py), and the loop is always asyncio's (api.run)
+                loop = asyncio.get_running_loop()
+                running = loop.run_in_executor(
+                    _threads(), functools.partial(self.function, *args, **values)
+                )
+                value = await asyncio.wait_for(running, self.timeout)
+                if inspect.isawaitable(value):  # a callable object with an async __call__
+                    async with asyncio.timeout(self.timeout):
                         value = await value
         except TimeoutError:
             return failed(f"`{self.name}` timed out after {self.timeout:g} s")
@@ -135,6 +146,22 @@ class Tool:
         return ToolResult(cap(text, self.max_output), None, seconds)
 
 
+#: threads that run sync tools, shared by every sample (`EVALRUN_TOOL_THREADS`): few, since
+#: many threads contend for the GIL with the event loop (tests/bench/agents.py: 64 threads
+#: halve the turns/s of 4-8); a tool that waits on I/O should be async instead
+TOOL_THREADS = 8
+_pool: ThreadPoolExecutor | None = None
+
+
+def _threads() -> ThreadPoolExecutor:
+    global _pool
+    if _pool is None:
+        setting = os.environ.get("EVALRUN_TOOL_THREADS", "")
+        threads = int(setting) if setting.isdigit() and int(setting) > 0 else TOOL_THREADS
+        _pool = ThreadPoolExecutor(threads, thread_name_prefix="evalrun-tool")
+    return _pool
+
+
 def tool(
     function: Callable[..., Any],
     *,
@@ -142,9 +169,10 @@ def tool(
     description: str | None = None,
     timeout: float | None = DEFAULT_TIMEOUT,
     max_output: int = DEFAULT_MAX_OUTPUT,
+    inline: bool = False,
 ) -> Tool:
     """`function` as a tool: its schema from its signature, type hints and docstring
-    (raises `ToolSchemaError` when it cannot be described)."""
+    (raises `ToolSchemaError` when it cannot be described). `inline`: see `Tool.inline`."""
     schema = function_schema(function, name=name, description=description)
     return Tool(
         schema.name,
@@ -155,6 +183,7 @@ def tool(
         timeout,
         max_output,
         schema.positional,
+        inline,
     )
 
 

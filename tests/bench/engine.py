@@ -24,7 +24,7 @@ def engine_seconds(log_dir: Path) -> float:
     sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
     from evalrun.log import read_summary
 
-    (path,) = list(log_dir.iterdir())
+    (path,) = [p for p in log_dir.iterdir() if not p.name.startswith(".")]  # (the job index)
     return float((read_summary(path).stats or {})["duration"])
 
 
