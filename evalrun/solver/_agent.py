@@ -130,7 +130,14 @@ def agent(
             if turn > 1 and between is not None:
                 state.add_message(ChatMessage("user", between.render(variables(state, turn))))
             began = time.perf_counter()
-            output = await state.generate(config, tools=schemas)
+            before = state.output
+            try:
+                output = await state.generate(config, tools=schemas)
+            except LimitExceededError:
+                if state.output is not before:  # the turn went past the token limit: it
+                    # happened (its message and usage are the sample's), so it is a step
+                    trajectory.add_turn(state.output, time.perf_counter() - began)
+                raise
             trajectory.add_turn(output, time.perf_counter() - began)
             calls = output.tool_calls
             if not calls:
