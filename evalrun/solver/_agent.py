@@ -134,8 +134,9 @@ def agent(
             try:
                 output = await state.generate(config, tools=schemas)
             except LimitExceededError:
-                if state.output is not before:  # the turn went past the token limit: it
-                    # happened (its message and usage are the sample's), so it is a step
+                if state.output is not before and state.output is not None:
+                    # the turn that went past the token limit happened (its message and
+                    # usage are the sample's), so it is a step
                     trajectory.add_turn(state.output, time.perf_counter() - began)
                 raise
             trajectory.add_turn(output, time.perf_counter() - began)
