@@ -195,6 +195,7 @@ def test_sample_shows_transcript_score_and_answer(arithmetic: Path, arithmetic_l
     assert f"  match: {match['value']}  (answer: {match['answer']})" in lines
     usage = sample["usage"]
     assert f"usage: {usage['total_tokens']} tokens ({usage['input_tokens']} in, " in out
+    assert not any(line.startswith("trajectory") for line in lines)  # no agent step ran
 
 
 def test_sample_unknown_id_and_epoch(arithmetic: Path) -> None:

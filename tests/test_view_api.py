@@ -392,3 +392,41 @@ def test_an_id_holding_a_slash(log_dir: Path, tmp_path: Path) -> None:
         assert response.status_code == 200, url
         assert response.json()["samples"][0]["id"] == "student/scenario1"
     assert client.get("/api/runs/s.eval/samples/student").status_code == 404
+
+
+def test_an_agents_trajectory_and_its_rows(log_dir: Path, tmp_path: Path) -> None:
+    """An agentic sample's record comes whole, its trajectory with it (every step, as the
+    log holds it); its rows carry turns, tool errors and end, sortable and filtered on;
+    other logs' rows are as they were."""
+    from test_trajectory_views import agent_task
+
+    task = agent_task(tmp_path)
+    result = run_forked(
+        "eval", str(task), "--display", "none", cwd=tmp_path,
+        env={"EVALRUN_LOG_DIR": str(tmp_path / "logs")},
+    )  # fmt: skip
+    assert result.code == 0, result.output
+    (path,) = logs_in(tmp_path / "logs")
+    samples = raw_log(path)["samples"]
+    client = TestClient(create_app(tmp_path / "logs"))
+    url = f"/api/runs/{path.name}/samples"
+    for sample in samples:
+        (shown,) = client.get(f"{url}/{sample['id']}").json()["samples"]
+        assert shown["trajectory"] == sample["trajectory"]
+        assert shown["messages"] == sample["messages"]
+    ends = {s["id"]: s["trajectory"]["end"] for s in samples}
+    assert ends == {"sum": "submit", "city": "no_tool_calls", "loop": "max_turns"}
+    rows = client.get(url).json()["rows"]
+    for row, sample in zip(rows, samples, strict=True):
+        t = sample["trajectory"]
+        assert (row["id"], row["turns"], row["tool_errors"], row["end"]) == (
+            sample["id"], t["turns"], t["tool_errors"], t["end"],
+        )  # fmt: skip
+    by_turns = client.get(url, params={"sort": "-turns"}).json()["rows"]
+    assert [r["id"] for r in by_turns] == ["loop", "sum", "city"]
+    ended = client.get(url, params={"where": "end == 'max_turns'"}).json()["rows"]
+    assert [r["id"] for r in ended] == ["loop"]
+    plain = TestClient(create_app(log_dir)).get(
+        f"/api/runs/{_log(log_dir, 'arithmetic').name}/samples"
+    )
+    assert all("turns" not in row and "end" not in row for row in plain.json()["rows"])

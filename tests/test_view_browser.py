@@ -606,6 +606,96 @@ def test_errors_and_retries(page: Any, viewer: Viewer, logs: Logs, tmp_path: Pat
     expect(page.get_by_test_id("sample-error")).to_have_count(0)
 
 
+def test_an_agents_trajectory(page: Any, tmp_path: Path) -> None:
+    """An agentic run (a log dir and a viewer of its own): the samples table shows each
+    sample's turns and end; a sample's page its trajectory step by step: model turns with
+    their text and the calls they asked for, tool calls with arguments and output, a
+    failed one's error highlighted, submit's answer, the end. A tool's output of HTML is
+    shown as text."""
+    from test_trajectory_views import HOSTILE_OUTPUT, agent_task
+
+    logs = tmp_path / "logs"
+    run = _start_eval(tmp_path, logs, str(agent_task(tmp_path)))
+    output, _ = run.communicate(timeout=120)
+    assert run.returncode == 0, output
+    (log,) = logs_in(logs)
+    samples = {s["id"]: s for s in raw_log(log)["samples"]}
+    server = Viewer(logs)
+    try:
+        page.goto(server.url + route(log.name, "/samples"))
+        rows = page.get_by_test_id("sample-row")
+        expect(rows).to_have_count(3)
+        for row in rows.all():
+            trajectory = samples[row.get_attribute("data-id")]["trajectory"]
+            expect(row.get_by_test_id("cell-turns")).to_have_text(str(trajectory["turns"]))
+            expect(row.get_by_test_id("cell-end")).to_have_text(trajectory["end"])
+        page.get_by_test_id("sort-turns").click()
+        expect(rows.first).to_have_attribute("data-id", "city")  # 2 turns
+
+        # city: two calls in one turn, the first answering HTML, the second failing
+        rows.locator('[data-testid="sample-link"]:text-is("city")').click()
+        expect(page.get_by_test_id("sample-id")).to_have_text("city")
+        trajectory = samples["city"]["trajectory"]
+        steps = page.get_by_test_id("trajectory-step")
+        expect(steps).to_have_count(len(trajectory["steps"]))
+        assert [
+            (s.get_attribute("data-type"), s.get_attribute("data-name")) for s in steps.all()
+        ] == [("model", None), ("tool", "find_place"), ("tool", "find_place"), ("model", None)]
+        summary = page.get_by_test_id("trajectory-summary")
+        expect(summary.get_by_test_id("trajectory-turns")).to_have_text("2")
+        expect(summary.get_by_test_id("trajectory-calls")).to_have_text("2")
+        expect(summary.get_by_test_id("trajectory-errors")).to_have_text("1")
+        expect(summary.get_by_test_id("trajectory-end")).to_have_text("no_tool_calls")
+        expect(summary.get_by_test_id("trajectory-answer")).to_have_text("–")
+        first = steps.nth(0)
+        expect(first.get_by_test_id("step-completion")).to_have_text("Looking up.")
+        expect(first.get_by_test_id("step-tokens")).to_have_text(
+            f"{trajectory['steps'][0]['usage']['total_tokens']} tokens"
+        )
+        calls = first.get_by_test_id("step-call")
+        expect(calls).to_have_count(2)
+        expect(calls.nth(0)).to_contain_text('find_place{"place":"tower"} call_1')
+        expect(calls.nth(1)).to_contain_text('find_place{"place":"moon"} call_2')
+        looked = steps.nth(1)
+        expect(looked.get_by_test_id("step-arguments")).to_have_text('{"place":"tower"}')
+        expect(looked.get_by_test_id("step-output")).to_have_text(HOSTILE_OUTPUT)
+        expect(looked.get_by_test_id("step-error")).to_have_count(0)
+        failed = steps.nth(2)
+        expect(failed).to_have_class(re.compile(r"\bstep-failed\b"))
+        expect(failed.get_by_test_id("step-arguments")).to_have_text('{"place":"moon"}')
+        expect(failed.get_by_test_id("step-error")).to_have_text(trajectory["steps"][2]["error"])
+        expect(failed.get_by_test_id("step-output")).to_have_count(0)  # the error is what it read
+        expect(steps.nth(3).get_by_test_id("step-completion")).to_have_text("It is in Paris.")
+        assert page.locator("#app img, #app script, #app b:text-is('Paris')").count() == 0
+        assert page.evaluate("window.pwned") is None
+        # the transcript is there too, behind a click
+        expect(page.get_by_test_id("message")).to_have_count(len(samples["city"]["messages"]))
+        expect(page.get_by_test_id("message").first).to_be_hidden()
+        shoot(page, tmp_path / "trajectory.png")
+
+        # sum: a calculator error, then the right sum, then submit
+        page.goto(server.url + route(log.name, "/sample/sum"))
+        expect(page.get_by_test_id("sample-id")).to_have_text("sum")
+        expect(page.get_by_test_id("trajectory-end")).to_have_text("submit")
+        expect(page.get_by_test_id("trajectory-answer")).to_have_text("5")
+        tools = page.locator('[data-testid="trajectory-step"][data-type="tool"]')
+        expect(tools).to_have_count(3)
+        assert [t.get_attribute("data-name") for t in tools.all()] == [
+            "calculator", "calculator", "submit",
+        ]  # fmt: skip
+        expect(tools.nth(0).get_by_test_id("step-error")).to_contain_text("expected an expression")
+        expect(tools.nth(1).get_by_test_id("step-output")).to_have_text("5")
+        expect(tools.nth(2).get_by_test_id("step-submitted")).to_have_text("5")
+        expect(tools.nth(2)).to_contain_text("submitted")
+
+        # loop: out of turns, flagged as a warning
+        page.goto(server.url + route(log.name, "/sample/loop"))
+        expect(page.get_by_test_id("trajectory-end")).to_have_text("max_turns")
+        expect(page.get_by_test_id("trajectory-step")).to_have_count(8)
+    finally:
+        server.stop()
+
+
 # ---------------------------------------------------------------- live refresh
 
 

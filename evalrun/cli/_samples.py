@@ -32,23 +32,36 @@ def samples_table(selection: Selection) -> Any:
     table.add_column("ep", justify="right")
     for name in selection.scorers:
         table.add_column(name, justify="right", overflow="ellipsis", no_wrap=True, max_width=10)
-    table.add_column("answer", overflow="ellipsis", no_wrap=True, max_width=ANSWER_WIDTH)
+    # an agent's samples: its turns (other logs' tables unchanged), in room the answer
+    # gives up; `max_turns` is a flag, as a limit is (the other ends: an error, a limit,
+    # or an answer)
+    agents = any(row.turns is not None for row in selection.rows)
+    answer_width = ANSWER_WIDTH - 8 if agents else ANSWER_WIDTH
+    table.add_column("answer", overflow="ellipsis", no_wrap=True, max_width=answer_width)
     table.add_column("error", no_wrap=True)
+    if agents:
+        table.add_column("turns", justify="right")
     table.add_column("tokens", justify="right")
     table.add_column("time", justify="right")
     table.add_column("", no_wrap=True)
     for row in selection.rows:
         flags = [
             flag
-            for flag, on in (("cached", row.cached), ("reused", row.reused), (row.limit, row.limit))
+            for flag, on in (
+                ("cached", row.cached),
+                ("reused", row.reused),
+                (row.limit, row.limit),
+                ("max_turns", row.end == "max_turns"),
+            )
             if on
         ]
         table.add_row(
             str(row.id),
             str(row.epoch),
             *(_value(row.scores.get(name)) for name in selection.scorers),
-            "-" if row.answer is None else shorten(row.answer, ANSWER_WIDTH),
+            "-" if row.answer is None else shorten(row.answer, answer_width),
             row.error or "-",
+            *((_value(row.turns),) if agents else ()),
             f"{row.tokens:,}",
             f"{row.time:.2f}s" if row.time < 10 else f"{row.time:.0f}s",
             " ".join(str(f) for f in flags),
@@ -152,7 +165,8 @@ def _id_forms(sample_id: str) -> list[Any]:
 
 
 def sample_lines(sample: Any, resumed_at: float | None) -> Iterator[str]:
-    """One sample whole, as text lines: header, input, target, transcript, answer,
+    """One sample whole, as text lines: header, input, target, transcript, an agent's
+    trajectory step by step, answer,
     scores (a grader's prompt and reply), error and traceback, earlier attempts, the
     model calls' retries, the limit hit, a survey's answers, usage and time."""
     flags = []
@@ -176,10 +190,18 @@ def sample_lines(sample: Any, resumed_at: float | None) -> Iterator[str]:
     yield ""
     yield f"messages ({len(sample.messages)})"
     for message in sample.messages:
-        yield f"── {message.role} " + "─" * max(3, 40 - len(message.role))
+        role = message.role + (
+            f" {message.name}" if message.role == "tool" and message.name else ""
+        )
+        yield f"── {role} " + "─" * max(3, 40 - len(role))
         yield from message.content.splitlines() or [""]
+        for call in message.tool_calls or ():
+            yield f"  → {_call(call.name, call.arguments, call.raw_arguments)}  [{call.id}]"
     yield "─" * 44
     yield ""
+    if sample.trajectory is not None:
+        yield from trajectory_lines(sample.trajectory)
+        yield ""
     yield from _section(
         "answer", answer_of(sample.model_dump(include={"answer", "scores", "output"})) or "-"
     )
@@ -243,6 +265,80 @@ def sample_lines(sample: Any, resumed_at: float | None) -> Iterator[str]:
         + (f" ({usage.unpriced} unpriced)" if usage.unpriced else "")
     )
     yield f"time: {sample.total_time:.3f}s"
+
+
+def trajectory_lines(trajectory: Any) -> Iterator[str]:
+    """An agent's trajectory: a line of totals (turns, tool calls, tool errors, why it
+    ended, the answer submitted, time), then each step in order: a model turn (its text
+    whole, the calls it asked for, tokens, time), a tool call (arguments, its output
+    whole, or its error marked `ERROR`, time, what `submit` submitted)."""
+    errors = trajectory.tool_errors
+    yield (
+        f"trajectory: {_count(trajectory.turns, 'turn')}, "
+        f"{_count(trajectory.tool_calls, 'tool call')}, {_count(errors, 'tool error')}, "
+        f"end: {trajectory.end or '-'}, "
+        f"answer: {'-' if trajectory.answer is None else shorten(trajectory.answer, 60)}, "
+        f"time: {_seconds(trajectory.time)}"
+    )
+    for step in trajectory.steps:
+        if step.type == "model":
+            usage = step.usage
+            facts = [f"{usage.total_tokens:,} tokens" if usage is not None else "- tokens"]
+            facts.append(_seconds(step.time))
+            if step.stop_reason not in (None, "stop", "tool_calls"):
+                facts.append(f"stop: {step.stop_reason}")
+            if step.cached:
+                facts.append("cached")
+            yield _rule(f"{step.step}. model, turn {step.turn}", ", ".join(facts))
+            yield from (step.completion or "").splitlines() or ["(no text)"]
+            for call in step.tool_calls or ():
+                yield f"  → {_call(call.name, call.arguments, call.raw_arguments)}  [{call.id}]"
+        else:
+            facts = [_seconds(step.time)]
+            if step.error is not None:
+                facts.append("failed")
+            if step.submitted is not None:
+                facts.append("submitted")
+            yield _rule(
+                f"{step.step}. tool {step.name}, turn {step.turn} [{step.id}]", ", ".join(facts)
+            )
+            yield "  arguments: " + _json(step.arguments or {})
+            if step.raw_arguments is not None:
+                yield from _indented("raw arguments", step.raw_arguments, 2)
+            if step.error is not None:
+                yield from _indented("ERROR", step.error, 2)
+                if step.output is not None and step.output != step.error:
+                    yield from _indented("output", step.output, 2)
+            else:
+                yield from _indented("output", step.output or "", 2)
+            if step.submitted is not None:
+                yield from _indented("submitted", step.submitted, 2)
+    if trajectory.steps:
+        yield "─" * 44
+
+
+def _rule(title: str, facts: str) -> str:
+    return f"── {title} " + "─" * max(3, 40 - len(title)) + f" {facts}"
+
+
+def _call(name: str, arguments: Any, raw: str | None) -> str:
+    return f"{name}({_json(arguments) if raw is None else raw})"
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, default=str, ensure_ascii=False)
+
+
+def _count(number: int, what: str) -> str:
+    return f"{number:,} {what}{'' if number == 1 else 's'}"
+
+
+def _seconds(seconds: float) -> str:
+    """A step's time: milliseconds under a second (most tool calls), else seconds."""
+    if seconds >= 1:
+        return f"{seconds:.2f}s"
+    ms = seconds * 1000
+    return f"{ms:.2f}ms" if ms < 10 else f"{ms:.0f}ms"
 
 
 def _section(name: str, text: str) -> Iterator[str]:

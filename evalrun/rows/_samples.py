@@ -1,5 +1,6 @@
 """Sample rows: what `evalrun log samples` and the viewer's samples page show of one
-sample x epoch (id, epoch, scores, answer, error kind, tokens, time, cached / reused),
+sample x epoch (id, epoch, scores, answer, error kind, tokens, time, cached / reused; an
+agent's turns, tool errors and why its loop ended),
 built from a log's raw records without validating them against the schema (three times
 faster than building `EvalSample`s, and a row needs none of the messages).
 
@@ -23,7 +24,7 @@ if TYPE_CHECKING:
     from evalrun.expr import Expression
 
 #: sort keys besides `score.NAME`
-SORT_KEYS = ("id", "epoch", "tokens", "time")
+SORT_KEYS = ("id", "epoch", "tokens", "time", "turns")
 
 
 @dataclass(slots=True)
@@ -44,6 +45,11 @@ class Row:
     metadata: dict[str, Any] = field(default_factory=dict)
     #: errored, or some score not correct (a value other than `C` / 1)
     failed: bool = False
+    #: an agent's trajectory: model turns, tool calls that failed, why it ended (None
+    #: for a sample no `agent` step ran)
+    turns: int | None = None
+    tool_errors: int | None = None
+    end: str | None = None
 
     def flat(self) -> dict[str, Any]:
         """The row as `--where` sees it (`score.NAME`, `metadata.KEY`, as `results`)."""
@@ -59,10 +65,15 @@ class Row:
             "reused": self.reused,
             "metadata": self.metadata,
             "score": self.scores,
+            "turns": self.turns,
+            "tool_errors": self.tool_errors,
+            "end": self.end,
         }
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        """The row's fields; an agent's (`turns`, `tool_errors`, `end`) only when it has a
+        trajectory (rows of other tasks are as they were)."""
+        data = {
             "id": self.id,
             "epoch": self.epoch,
             "scores": self.scores,
@@ -76,6 +87,9 @@ class Row:
             "reused": self.reused,
             "metadata": self.metadata,
         }
+        if self.turns is not None:
+            data.update(turns=self.turns, tool_errors=self.tool_errors, end=self.end)
+        return data
 
 
 def _correct(value: Any) -> bool:
@@ -111,7 +125,8 @@ def row_of(record: dict[str, Any], resumed_at: float | None) -> Row:
     error = get("error") or _EMPTY
     started = get("started_at")
     scores = {name: score.get("value") for name, score in (get("scores") or _EMPTY).items()}
-    return Row(
+    trajectory = get("trajectory")
+    row = Row(
         record["id"],
         record["epoch"],
         scores,
@@ -126,6 +141,16 @@ def row_of(record: dict[str, Any], resumed_at: float | None) -> Row:
         get("metadata") or {},
         error.get("kind") is not None or not all(map(_correct, scores.values())),
     )
+    if trajectory is not None:  # (a dict: `_well_formed` checked)
+        turns, failed, end = (
+            trajectory.get("turns"),
+            trajectory.get("tool_errors"),
+            trajectory.get("end"),
+        )
+        row.turns = turns if type(turns) is int else 0
+        row.tool_errors = failed if type(failed) is int else 0
+        row.end = end if type(end) is str else None
+    return row
 
 
 def read_rows(
@@ -156,7 +181,14 @@ def read_rows(
         yield number, row_of(record, resumed_at)
 
 
-_PARTS = (("error", dict), ("limit", dict), ("usage", dict), ("output", dict), ("metadata", dict))
+_PARTS = (
+    ("error", dict),
+    ("limit", dict),
+    ("usage", dict),
+    ("output", dict),
+    ("metadata", dict),
+    ("trajectory", dict),
+)
 
 
 def _well_formed(record: dict[str, Any]) -> bool:

@@ -1,5 +1,6 @@
-// One sample (#/run/NAME/sample/ID?epoch=N): answer and target, transcript, scores (with
-// a grader's metadata), errors, limit, retries, a survey's answers, store, usage.
+// One sample (#/run/NAME/sample/ID?epoch=N): answer and target, an agent's trajectory
+// step by step, transcript, scores (with a grader's metadata), errors, limit, retries, a
+// survey's answers, store, usage.
 
 import { ApiError, api, runUrl } from "../lib/api.js";
 import { h, put } from "../lib/dom.js";
@@ -22,6 +23,7 @@ export async function renderSample(view, where, ctx) {
     titleBar(sample),
     samples.length > 1 ? epochTabs(name, samples, sample) : null,
     answerSection(sample),
+    sample.trajectory ? trajectorySection(sample.trajectory) : null,
     transcriptSection(sample),
     scoresSection(sample),
     sample.error ? errorSection(sample) : null,
@@ -43,6 +45,7 @@ function titleBar(sample) {
     sample.limit ? badge(`limit: ${sample.limit.kind}`, "limit") : null,
     sample.reused ? badge("reused", "reused", "reused") : null,
     sample.output?.cached ? badge("cached", "cached", "cached") : null,
+    sample.trajectory ? badge(`agent: ${sample.trajectory.end ?? "running"}`, endKind(sample.trajectory.end)) : null,
   );
 }
 
@@ -91,22 +94,169 @@ function answerSection(sample) {
   );
 }
 
-/** The transcript: each message with its role. */
+/** How an agent's loop ended, as a badge's colour: an answer (or a reply without tool
+ * calls) is fine, running out of turns or into a limit a warning, an error an error. */
+function endKind(end) {
+  if (end === "submit" || end === "no_tool_calls") return "pass";
+  if (end === "tool_error" || end === "error") return "error";
+  return "warn";
+}
+
+/** What each end means, for the summary's tooltip. */
+const ENDS = {
+  submit: "the model called submit",
+  no_tool_calls: "the model answered without calling a tool",
+  max_turns: "the agent used all its turns",
+  limit: "a sample limit stopped it (see Limit)",
+  tool_error: "a tool failed under tool_errors: fail (see Error)",
+  error: "an error ended it (see Error)",
+};
+
+/** An agent's trajectory: its totals, then a timeline of its steps in order: each model
+ * turn (its text, the calls it asked for, tokens, time) and each tool call (arguments,
+ * output, its error highlighted, time, what submit submitted). */
+function trajectorySection(t) {
+  const steps = t.steps || [];
+  return section(
+    "Trajectory",
+    { testid: "trajectory" },
+    h(
+      "div",
+      { class: "traj-summary", testid: "trajectory-summary" },
+      summaryItem("turns", fmtNum(t.turns), "trajectory-turns"),
+      summaryItem("tool calls", fmtNum(t.tool_calls), "trajectory-calls"),
+      summaryItem("tool errors", fmtNum(t.tool_errors), "trajectory-errors", t.tool_errors ? "bad" : null),
+      h(
+        "span",
+        { class: "traj-item" },
+        "end ",
+        h(
+          "span",
+          { class: `badge badge-${endKind(t.end)}`, testid: "trajectory-end", title: ENDS[t.end] || "" },
+          t.end ?? "–",
+        ),
+      ),
+      summaryItem("answer", t.answer === null || t.answer === undefined ? "–" : t.answer, "trajectory-answer", "mono"),
+      summaryItem("time", fmtTime(t.time), "trajectory-time"),
+    ),
+    steps.length
+      ? h("ol", { class: "timeline", testid: "trajectory-steps" }, steps.map(stepBlock))
+      : h("p", { class: "muted" }, "No steps."),
+  );
+}
+
+function summaryItem(label, value, testid, cls) {
+  return h("span", { class: "traj-item" }, `${label} `, h("b", { class: cls || null, testid }, value));
+}
+
+/** One step of the timeline: a model turn or a tool call's outcome. */
+function stepBlock(step) {
+  const tool = step.type === "tool";
+  const failed = tool && step.error !== null && step.error !== undefined;
+  const attrs = {
+    class: `step step-${tool ? "tool" : "model"}${failed ? " step-failed" : ""}`,
+    testid: "trajectory-step",
+    "data-step": step.step,
+    "data-type": step.type,
+    "data-turn": step.turn,
+    "data-name": tool ? step.name : null,
+  };
+  if (!tool) {
+    const u = step.usage || {};
+    return h(
+      "li",
+      attrs,
+      h(
+        "div",
+        { class: "step-head" },
+        h("span", { class: "step-no" }, `#${step.step}`),
+        h("b", {}, `model · turn ${step.turn}`),
+        h("span", { class: "muted small", testid: "step-tokens" }, `${fmtNum(u.total_tokens)} tokens`),
+        h("span", { class: "muted small", testid: "step-time" }, fmtTime(step.time)),
+        step.stop_reason && !["stop", "tool_calls"].includes(step.stop_reason)
+          ? badge(`stop: ${step.stop_reason}`, "warn")
+          : null,
+        step.cached ? badge("cached", "cached") : null,
+      ),
+      step.completion
+        ? h("pre", { class: "content", testid: "step-completion" }, step.completion)
+        : h("p", { class: "muted small", testid: "step-completion" }, "(no text)"),
+      (step.tool_calls || []).length
+        ? h(
+            "ul",
+            { class: "calls" },
+            step.tool_calls.map((call) =>
+              h(
+                "li",
+                { testid: "step-call", "data-name": call.name },
+                "→ ",
+                h("b", { class: "mono" }, call.name),
+                h("code", { class: "args" }, callArguments(call)),
+                h("span", { class: "muted small" }, ` ${call.id}`),
+              ),
+            ),
+          )
+        : null,
+    );
+  }
+  return h(
+    "li",
+    attrs,
+    h(
+      "div",
+      { class: "step-head" },
+      h("span", { class: "step-no" }, `#${step.step}`),
+      h("b", {}, "tool "),
+      h("b", { class: "mono", testid: "step-name" }, step.name),
+      h("span", { class: "muted small" }, `turn ${step.turn} · ${step.id}`),
+      h("span", { class: "muted small", testid: "step-time" }, fmtTime(step.time)),
+      failed ? badge("error", "error") : null,
+      step.submitted !== null && step.submitted !== undefined ? badge("submitted", "pass") : null,
+    ),
+    kvTable([
+      ["arguments", h("code", { class: "args", testid: "step-arguments" }, JSON.stringify(step.arguments ?? {}))],
+      ...(step.raw_arguments !== null && step.raw_arguments !== undefined
+        ? [["raw arguments", h("code", { class: "args", testid: "step-raw-arguments" }, step.raw_arguments)]]
+        : []),
+      ...(failed ? [["error", h("pre", { class: "block step-error", testid: "step-error" }, step.error)]] : []),
+      ...(!failed || (step.output && step.output !== step.error)
+        ? [["output", pre(step.output ?? "", { testid: "step-output" })]]
+        : []),
+      ...(step.submitted !== null && step.submitted !== undefined
+        ? [["submitted", h("span", { class: "mono pre", testid: "step-submitted" }, step.submitted)]]
+        : []),
+    ]),
+  );
+}
+
+/** A requested call's arguments as one line of JSON (as the model wrote them, when they
+ * were not a JSON object). */
+function callArguments(call) {
+  if (call.raw_arguments !== null && call.raw_arguments !== undefined) return call.raw_arguments;
+  return JSON.stringify(call.arguments ?? {});
+}
+
+/** The transcript: each message with its role (behind a click when a trajectory above
+ * shows the same turns step by step). */
 function transcriptSection(sample) {
+  const messages = sample.messages || [];
+  const shown = messages.length
+    ? messages.map((m) =>
+        h(
+          "div",
+          { class: `msg role-${m.role}`, testid: "message", "data-role": m.role },
+          h("div", { class: "role" }, m.role, m.name ? ` (${m.name})` : ""),
+          h("pre", { class: "content" }, messageText(m.content)),
+          m.tool_calls ? pre(m.tool_calls) : null,
+        ),
+      )
+    : h("p", { class: "muted" }, "No messages.");
   return section(
     "Transcript",
     { testid: "transcript" },
-    (sample.messages || []).length
-      ? (sample.messages || []).map((m) =>
-          h(
-            "div",
-            { class: `msg role-${m.role}`, testid: "message", "data-role": m.role },
-            h("div", { class: "role" }, m.role, m.name ? ` (${m.name})` : ""),
-            h("pre", { class: "content" }, messageText(m.content)),
-            m.tool_calls ? pre(m.tool_calls) : null,
-          ),
-        )
-      : h("p", { class: "muted" }, "No messages."),
+    sample.trajectory && messages.length
+      ? details("transcript", `the ${messages.length} messages, as the model read them`, shown)
+      : shown,
   );
 }
 

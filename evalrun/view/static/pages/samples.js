@@ -154,7 +154,9 @@ export async function renderSamples(view, where, ctx, loaded) {
 /** The table of one page of rows; a column header click sorts, a row click opens the sample. */
 function samplesTable(name, page, state, go) {
   const scorers = page.scorers || [];
-  const NUMERIC = new Set(["epoch", "tokens", "time"]);
+  const NUMERIC = new Set(["epoch", "tokens", "time", "turns"]);
+  // an agent's rows: its turns and why its loop ended (other logs' tables as they were)
+  const agents = (page.rows || []).some((row) => row.turns !== undefined && row.turns !== null);
   const header = (label, key) => {
     if (!key) return h("th", {}, label);
     const now = state.sort === key ? " ▲" : state.sort === `-${key}` ? " ▼" : "";
@@ -201,6 +203,8 @@ function samplesTable(name, page, state, go) {
           : null,
       ),
       h("td", {}, row.limit ? badge(row.limit, "limit") : ""),
+      agents ? h("td", { class: "num", testid: "cell-turns" }, fmtNum(row.turns ?? null)) : null,
+      agents ? h("td", { class: "mono small", testid: "cell-end" }, row.end ?? "–") : null,
       h("td", { class: "num", testid: "cell-tokens" }, fmtNum(row.tokens)),
       h("td", { class: "num nowrap", testid: "cell-time" }, fmtTime(row.time)),
       h(
@@ -226,6 +230,8 @@ function samplesTable(name, page, state, go) {
         header("answer"),
         header("error"),
         header("limit"),
+        agents ? header("turns", "turns") : null,
+        agents ? header("end") : null,
         header("tokens", "tokens"),
         header("time", "time"),
         header(""),
