@@ -268,3 +268,21 @@ def test_a_tool_error_and_a_limit_end_the_loop(tmp_path: Path) -> None:
     (totals,) = [line for line in lines if line.startswith("trajectory: ")]
     assert ", end: limit, " in totals
     assert any(line.startswith("limit hit: messages ") for line in lines)
+
+
+def test_arguments_that_were_not_a_json_object(agentic_log, tmp_path: Path) -> None:
+    """A call whose arguments the model did not write as a JSON object: shown as it wrote
+    them (mockllm writes only objects: the record is the agentic log's, with one call's
+    arguments made raw, as litellm records them)."""
+    from evalrun.log import open_writer
+
+    record = json.loads(json.dumps(_sample(agentic_log, "city")))
+    turn, call = record["trajectory"]["steps"][0], record["trajectory"]["steps"][2]
+    turn["tool_calls"][1].update(arguments={}, raw_arguments="{moon")
+    call.update(arguments={}, raw_arguments="{moon")
+    writer = open_writer(tmp_path / "raw.eval", agentic_log["header"], agentic_log["dataset"])
+    writer.write_raw(json.dumps(record, separators=(",", ":")).encode())
+    writer.close("success", None, {}, None)
+    steps = _steps(_trajectory(_shown(tmp_path, str(tmp_path / "raw.eval"), "city")))
+    assert steps[1][-1] == "  → find_place({moon)  [call_2]"
+    assert steps[3][1:3] == ["  arguments: {}", "  raw arguments: {moon"]
