@@ -208,13 +208,14 @@ def log_samples(
             metavar="EXPR",
             help="Keep the samples it holds for: \"score.match == 'I' and metadata.topic == "
             "'small'\" (id, epoch, metadata.*, score.*, answer, error, limit, tokens, time, "
-            "cached, reused).",
+            "cached, reused; an agent's turns, tool_errors, end).",
         ),
     ] = None,
     sort: Annotated[
         str | None,
         typer.Option(
-            metavar="KEY", help="id, epoch, tokens, time or score.NAME; -KEY for descending."
+            metavar="KEY",
+            help="id, epoch, tokens, time, turns or score.NAME; -KEY for descending.",
         ),
     ] = None,
     limit: Annotated[int, typer.Option(metavar="N", help="Show at most N samples (0: all).")] = 50,
@@ -248,7 +249,9 @@ def log_samples(
         print(f"{log}: {selection.damage}; these records are left out", file=sys.stderr)
 
 
-@log_app.command("sample", short_help="One sample whole: transcript, scores, errors, retries.")
+@log_app.command(
+    "sample", short_help="One sample whole: transcript, an agent's steps, scores, errors."
+)
 @guarded
 def log_sample(
     log: Annotated[Path, typer.Argument(help="A .eval or .json log.")],
@@ -260,7 +263,8 @@ def log_sample(
     """One sample whole: input, target, the messages as a transcript, the answer, every
     score with its explanation (a grader's prompt and reply), the error with its traceback,
     earlier attempts' errors, the model calls' retries, the limit hit, a survey's answers,
-    usage and time. Every epoch of it, unless `--epoch` picks one."""
+    an agent's trajectory step by step (each model turn and tool call), usage and time.
+    Every epoch of it, unless `--epoch` picks one."""
     from evalrun.cli._samples import find_sample, sample_lines
 
     samples, resumed_at = find_sample(log, sample_id, epoch)
