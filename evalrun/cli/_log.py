@@ -265,7 +265,8 @@ def log_sample(
     earlier attempts' errors, the model calls' retries, the limit hit, a survey's answers,
     an agent's trajectory step by step (each model turn and tool call), usage and time.
     Every epoch of it, unless `--epoch` picks one."""
-    from evalrun.cli._samples import find_sample, sample_lines
+    from evalrun.cli._samples import sample_lines
+    from evalrun.rows._find import find_sample
 
     samples, resumed_at = find_sample(log, sample_id, epoch)
     out = sys.stdout

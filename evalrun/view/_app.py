@@ -250,7 +250,7 @@ def create_app(log_dir: Path, log: Path | None = None, *, warm: int = 0) -> Star
         return JSONResponse(body)
 
     def sample(request: Request) -> Response:
-        from evalrun.cli._samples import find_sample
+        from evalrun.rows._find import find_sample
 
         name = request.path_params["name"]
         path = located(name)
