@@ -86,9 +86,9 @@ def write_json_row(row: Row, out: IO[str]) -> None:
 
 def sample_lines(sample: Any, resumed_at: float | None) -> Iterator[str]:
     """One sample whole, as text lines: header, input, target, transcript, an agent's
-    trajectory step by step, answer,
-    scores (a grader's prompt and reply), error and traceback, earlier attempts, the
-    model calls' retries, the limit hit, a survey's answers, usage and time."""
+    trajectory step by step, answer, scores (a grader's prompt and reply), error and
+    traceback, earlier attempts, the model calls' retries, the limit hit, a survey's
+    answers, usage and time."""
     flags = []
     if sample.output is not None and sample.output.cached:
         flags.append("cached")
