@@ -436,3 +436,95 @@ def test_the_keys_sent_to_workers_are_those_the_driver_registered(
     monkeypatch.setenv("EVALRUN_RAY_OTHER", "not-a-key-0123456789")
     secrets.read_key("EVALRUN_RAY_PADDED")
     assert _driver_keys() == {"EVALRUN_RAY_PADDED": "sk-padded-0123456789\n"}
+
+
+def test_workers_are_sized_by_the_nodes_cpus() -> None:
+    """A worker process per node, or per `UNITS_PER_WORKER` of its CPUs (sizes as even as
+    they go), never more units at once than the cluster has CPUs; no CPU yet: one unit."""
+    from evalrun.executor._ray import UNITS_PER_WORKER, _sizes
+
+    assert UNITS_PER_WORKER == 8
+    assert _sizes([("a", 2)], 8) == [("a", 2)]
+    assert _sizes([("a", 8)], 8) == [("a", 8)]
+    assert _sizes([("a", 4)], 2) == [("a", 2)]
+    assert _sizes([("a", 20), ("b", 4)], 30) == [("a", 7), ("a", 7), ("a", 6), ("b", 4)]
+    assert _sizes([("a", 20), ("b", 4)], 22) == [("a", 7), ("a", 7), ("a", 6), ("b", 2)]
+    assert _sizes([], 5) == [(None, 1)]
+
+
+class _InProcess:
+    """A `Coordinator` called in this process the way `SharedLimit` calls its actor."""
+
+    def __init__(self) -> None:
+        from evalrun.executor._limits import Coordinator
+
+        self.coordinator = Coordinator()
+        self.calls: list[str] = []
+
+    def __getattr__(self, name: str) -> Any:
+        method = getattr(self.coordinator, name)
+
+        def remote(*args: Any) -> Any:
+            self.calls.append(name)
+            return method(*args)
+
+        return SimpleNamespace(remote=remote)
+
+
+def test_a_unit_reuses_a_slot_granted_it_uncontended_for_a_while() -> None:
+    """A slot granted when no one else waited is reused by the unit's next request without
+    a call to the coordinator; it goes back when unused for LINGER, on a rate limit, or as
+    the unit ends (`close`); every request in flight holds one of the coordinator's."""
+    import anyio
+
+    from evalrun.executor._limits import LINGER, SharedLimit
+
+    actor = _InProcess()
+    limit = SharedLimit(actor, "e", 2, "token/1")
+
+    async def main() -> None:
+        await limit.acquire()
+        assert actor.coordinator.in_use("e") == 1
+        limit.release()
+        assert limit.try_acquire()  # the leased slot, no call
+        assert actor.calls.count("acquire") == 1 and actor.coordinator.in_use("e") == 1
+        limit.release()
+        await anyio.sleep(LINGER * 4)  # unused: back to the coordinator
+        assert actor.coordinator.in_use("e") == 0 and not limit.try_acquire()
+        await limit.acquire()
+        limit.throttle(0.0)  # a rate limit: the unit keeps nothing
+        limit.release()
+        assert actor.coordinator.in_use("e") == 0 and not limit.try_acquire()
+        await limit.acquire()
+        limit.release()  # leased, idle ...
+        limit.close()  # ... and back as the unit ends
+        assert actor.coordinator.in_use("e") == 0 and not limit.try_acquire()
+
+    anyio.run(main)
+    assert actor.calls.count("acquire") == 3
+
+
+def test_a_slot_granted_while_others_wait_is_not_leased() -> None:
+    import anyio
+
+    from evalrun.executor._limits import Coordinator
+
+    coordinator = Coordinator()
+    grants: dict[str, bool] = {}
+
+    async def take(ticket: str) -> None:
+        grants[ticket] = await coordinator.acquire("e", ticket, 1)
+
+    async def main() -> None:
+        await take("a:0")
+        async with anyio.create_task_group() as group:
+            group.start_soon(take, "b:0")
+            await anyio.sleep(0.01)
+            group.start_soon(take, "c:0")
+            await anyio.sleep(0.01)
+            coordinator.release("a:0")  # to b, while c waits
+            await anyio.sleep(0.01)
+            coordinator.release("b:0")  # to c, alone
+
+    anyio.run(main)
+    assert grants == {"a:0": True, "b:0": False, "c:0": True}

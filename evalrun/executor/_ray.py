@@ -1,15 +1,20 @@
-"""The driver of `eval-set --executor ray`: each unit to run becomes a Ray task.
+"""The driver of `eval-set --executor ray`: units run in the set's worker actors.
 
 `RayExecutor.connect` joins the cluster (`--ray-address`, else RAY_ADDRESS, else a
-local instance it starts), starts the set's `Coordinator` actor (connection limits for
-the whole cluster) and checks that a worker can write the log dir and that the driver
-sees what it wrote (one log dir for all: on a cluster, shared storage). `run` then does
-what `api._run` does locally, with the same arguments: units run `max_tasks` at a time
-(unless not given: then as many as the cluster has CPUs for), a unit that ends in error
-is retried as soon as it does (`again`), Ctrl-C stops every unit (each closes its log
-as cancelled), and the results come from the logs the workers wrote.
+local instance it starts) and starts the set's `Coordinator` actor (connection limits
+for the whole cluster). `run` then does what `api._run` does locally, with the same
+arguments: it starts the set's workers (`Runner` actors: a process per node, or per
+`UNITS_PER_WORKER` of its CPUs, each holding the CPUs of the units it runs at once),
+checks that they can write the log dir and that the driver sees what they wrote (one
+log dir for all: on a cluster, shared storage), and hands them the units, `max_tasks`
+at a time (unless not given: then as many as the cluster has CPUs for); a unit that
+ends in error is retried as soon as it does (`again`), Ctrl-C stops every unit (each
+closes its log as cancelled), and the results come from the logs the workers wrote.
 
-Why the log dir is shared rather than samples streamed back to the driver: a log is then
+Why a worker is a long-lived actor running several units rather than a Ray task per
+unit: a Ray worker process costs seconds of CPU to start (Python, Ray, evalrun), and a
+latency-bound unit needs no process of its own (locally, every unit shares one). Why
+the log dir is shared rather than samples streamed back to the driver: a log is then
 written by exactly the code that writes it locally (its flushes, its resume after a
 kill), the driver holds no sample, and a worker's finished samples survive the driver.
 """
@@ -42,8 +47,10 @@ from evalrun.secrets import KEYS
 CONNECT_TIMEOUT = 5.0
 #: seconds a worker may take to answer the log dir's probe (the cluster may be busy)
 PROBE_TIMEOUT = 120.0
-#: times Ray runs a unit's task again when its worker dies
+#: times Ray runs a unit's call again when its worker dies (the worker is restarted)
 WORKER_RETRIES = 3
+#: units one worker process runs at once, at most (a node with more CPUs gets more)
+UNITS_PER_WORKER = 8
 #: seconds between the driver's looks at its units
 POLL = 0.2
 
@@ -51,10 +58,20 @@ MISSING = "evalrun eval-set --executor ray needs Ray: pip install 'evalrun[ray]'
 
 
 @dataclass
+class _Worker:
+    """A `Runner` actor of the set, and how many units it may run at once."""
+
+    actor: Any
+    size: int
+    busy: int = 0
+
+
+@dataclass
 class _Running:
     index: int
     unit: Unit
     marker: Marker
+    worker: _Worker | None = None
     reported: bool = False
 
 
@@ -65,39 +82,63 @@ class RayExecutor:
     ray: Any
     coordinator: Any
     log_dir: Path
+    #: whether `connect` joined the cluster (then `run` leaves it as it ends)
+    owned: bool = False
     owner: str = field(default_factory=lambda: f"driver/{uuid.uuid4().hex[:8]}")
 
     @classmethod
     def connect(cls, run: RunConfig) -> RayExecutor:
-        """Join the cluster and check the log dir from a worker; an `InputError` (one
-        line) when Ray is missing, the cluster cannot be reached, or the workers cannot
-        write the log dir."""
+        """Join the cluster and start the set's coordinator; an `InputError` (one line)
+        when Ray is missing or the cluster cannot be reached."""
         try:
             import ray
         except ImportError:
             raise InputError(MISSING) from None
         address = run.ray_address or os.environ.get("RAY_ADDRESS") or None
-        _connect(ray, address)
+        owned = _connect(ray, address)
         log_dir = run.log_path().resolve()
         actor = ray.remote(num_cpus=0, max_concurrency=MAX_WAITING)(Coordinator)
         coordinator = actor.options(name=f"evalrun-set-{uuid.uuid4().hex[:12]}").remote()
-        executor = cls(ray, coordinator, log_dir)
-        executor._probe()
-        return executor
+        return cls(ray, coordinator, log_dir, owned)
 
     def limit(self, endpoint: str, total: int) -> SharedLimit:
         """An endpoint's limit for the driver's own models (a retry's `--retry-connections`
         resizes the cluster's)."""
         return SharedLimit(self.coordinator, endpoint, total, self.owner)
 
-    def _probe(self) -> None:
-        from evalrun.executor._worker import probe
+    def _start_workers(self, slots: int) -> list[_Worker]:
+        """The set's `Runner` actors, for `slots` units at once in all, or as many as the
+        cluster's CPUs (see `_sizes`), started now (their processes start while the driver
+        goes on)."""
+        from evalrun.executor._worker import Runner
 
+        actor = self.ray.remote(Runner)
+        workers = []
+        for node, size in _sizes(_node_cpus(self.ray), slots):
+            options: dict[str, Any] = {
+                "num_cpus": size,
+                "max_concurrency": size + 1,  # its units, and the probe
+                "max_restarts": -1,  # a unit's calls are bounded by max_task_retries
+                "max_task_retries": WORKER_RETRIES,
+            }
+            if node is not None:  # the node whose CPUs it was sized for, else any
+                from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
+
+                options["scheduling_strategy"] = NodeAffinitySchedulingStrategy(node, soft=True)
+            workers.append(_Worker(actor.options(**options).remote(), size))
+        return workers
+
+    def _probe(self, workers: list[_Worker]) -> None:
+        """Each worker writes a file into the log dir, as a unit's log will be, and the
+        driver must see it; an `InputError` (one line) when not."""
         name = f".evalrun-probe-{uuid.uuid4().hex[:12]}"
-        task = self.ray.remote(num_cpus=1, max_retries=0)(probe)
+        names = [f"{name}-{n}" for n in range(len(workers))]
+        refs = [
+            w.actor.probe.remote(str(self.log_dir), n) for w, n in zip(workers, names, strict=True)
+        ]
         where = Location(self.log_dir)
         try:
-            self.ray.get(task.remote(str(self.log_dir), name), timeout=PROBE_TIMEOUT)
+            self.ray.get(refs, timeout=PROBE_TIMEOUT)
         except self.ray.exceptions.GetTimeoutError:
             raise InputError(
                 f"no Ray worker answered within {PROBE_TIMEOUT:g}s (is the cluster busy?)", where
@@ -106,14 +147,16 @@ class RayExecutor:
             cause = exc.cause if isinstance(exc.cause, BaseException) else exc
             reason = cause.strerror if isinstance(cause, OSError) and cause.strerror else cause
             raise InputError(f"the Ray workers cannot write the log dir: {reason}", where) from None
-        written = self.log_dir / name
-        if not written.exists():
-            raise InputError(
-                "the Ray workers write elsewhere: a file one wrote in the log dir is not here "
-                "(on a cluster, the log dir must be on storage every node shares)",
-                where,
-            )
-        written.unlink()
+        except self.ray.exceptions.RayError as exc:  # a worker that could not start
+            raise InputError(f"a Ray worker could not start: {_first_line(exc)}", where) from None
+        for written in (self.log_dir / n for n in names):
+            if not written.exists():
+                raise InputError(
+                    "the Ray workers write elsewhere: a file one wrote in the log dir is not "
+                    "here (on a cluster, the log dir must be on storage every node shares)",
+                    where,
+                )
+            written.unlink()
 
     def run(
         self,
@@ -128,16 +171,35 @@ class RayExecutor:
         aliases: dict[str, tuple[str, dict[str, Any]]],
     ) -> list[EvalResult]:
         """`api._run` on the cluster: one result per unit, in order (see the module's
-        docstring). `max_tasks` None: as many at once as the cluster schedules."""
-        from evalrun.executor._worker import run_packed
+        docstring). `max_tasks` None: as many at once as the cluster schedules. Leaves
+        the cluster as it ends (if `connect` joined it): the set's actors end with it."""
+        try:
+            return self._run(units, pool, reporter, control, handle_signals, max_tasks, again,
+                             given, aliases)  # fmt: skip
+        finally:
+            if self.owned:  # now, not at exit: Ray's own exit handler takes longer
+                self.owned = False
+                self.ray.shutdown()
 
+    def _run(
+        self,
+        units: list[Unit],
+        pool: ModelPool,
+        reporter: Reporter,
+        control: RunControl,
+        handle_signals: bool,
+        max_tasks: int | None,
+        again: Again | None,
+        given: dict[str, Any],
+        aliases: dict[str, tuple[str, dict[str, Any]]],
+    ) -> list[EvalResult]:
+        workers = self._start_workers(min(max_tasks or len(units), len(units)))
+        self._probe(workers)
         markers = self.log_dir / MARKERS
-        shutil.rmtree(markers, ignore_errors=True)  # a killed driver's: its tasks died too
+        shutil.rmtree(markers, ignore_errors=True)  # a killed driver's: its workers died too
         markers.mkdir()
         secrets = _driver_keys()
-        options: dict[str, Any] = {"num_cpus": 1, "max_retries": WORKER_RETRIES}
-        task = self.ray.remote(run_packed).options(**options)
-        cap = max_tasks or len(units)
+        cap = sum(worker.size for worker in workers)
         results: list[EvalResult | None] = [None] * len(units)
         waiting = [(0.0, index, unit) for index, unit in enumerate(units)]
         running: dict[Any, _Running] = {}
@@ -148,8 +210,10 @@ class RayExecutor:
         def submit(index: int, unit: Unit) -> None:
             token = uuid.uuid4().hex
             packed = pack(unit, log_dir=self.log_dir, given=given, aliases=aliases, token=token)
-            ref = task.remote(packed, self.coordinator, secrets)
-            running[ref] = _Running(index, unit, Marker(self.log_dir, token))
+            worker = max(workers, key=lambda w: w.size - w.busy)  # a free one: len < cap
+            worker.busy += 1
+            ref = worker.actor.run.remote(packed, self.coordinator, secrets)
+            running[ref] = _Running(index, unit, Marker(self.log_dir, token), worker)
 
         with _signals(control, handle_signals):
             try:
@@ -175,6 +239,8 @@ class RayExecutor:
                                 _report_start(job, reporter)
                     for ref in done:
                         job = running.pop(ref)
+                        if job.worker is not None:
+                            job.worker.busy -= 1
                         try:
                             result = self._result(ref, job)
                         except BaseException as exc:
@@ -193,7 +259,7 @@ class RayExecutor:
             finally:
                 if running:  # left by an error of the driver's own: stop their units
                     self.coordinator.stop.remote("the eval-set driver failed")
-                else:  # no task of this set runs: none will look for its marker
+                else:  # no unit of this set runs: none will look for its marker
                     shutil.rmtree(markers, ignore_errors=True)
         if failure is not None:
             raise failure
@@ -207,7 +273,7 @@ class RayExecutor:
         return [r for r in results if r is not None]
 
     def _result(self, ref: Any, job: _Running) -> EvalResult:
-        """A finished task's result, read from the log its worker wrote."""
+        """A finished unit's result, read from the log its worker wrote."""
         from evalrun.api import result_from_summary
         from evalrun.log import read_summary
 
@@ -216,7 +282,7 @@ class RayExecutor:
         except self.ray.exceptions.RayTaskError as exc:
             raise exc.cause if isinstance(exc.cause, EvalrunError) else exc from None
         except self.ray.exceptions.RayError as exc:  # its workers kept dying
-            # the slots they held, back (no retry of this task will `forget` them)
+            # the slots they held, back (no retry of this unit's call will `forget` them)
             self.coordinator.forget.remote(job.marker.token)
             begun = job.marker.log()
             if begun is None or not begun.exists():
@@ -227,11 +293,35 @@ class RayExecutor:
         return result_from_summary(read_summary(path))
 
 
+def _node_cpus(ray: Any) -> list[tuple[str, int]]:
+    """Each live node with a CPU: its id and its (whole) CPUs, the most first."""
+    nodes = [(n["NodeID"], int(n.get("Resources", {}).get("CPU", 0))) for n in ray.nodes()
+             if n.get("Alive")]  # fmt: skip
+    return sorted((node for node in nodes if node[1] >= 1), key=lambda node: -node[1])
+
+
+def _sizes(nodes: list[tuple[str, int]], slots: int) -> list[tuple[str | None, int]]:
+    """The workers for `slots` units at once (at most as many as the nodes have CPUs):
+    the nodes with the most CPUs first, each with as many units as it has CPUs, in
+    processes of at most `UNITS_PER_WORKER` units (sizes as even as they go). No node
+    with a CPU yet (a cluster that scales up): one worker of one unit, anywhere."""
+    sizes: list[tuple[str | None, int]] = []
+    left = slots
+    for node, cpus in nodes:
+        here = min(cpus, left)
+        if here <= 0:
+            break
+        count = -(-here // UNITS_PER_WORKER)
+        sizes += [(node, here // count + (n < here % count)) for n in range(count)]
+        left -= here
+    return sizes or [(None, 1)]
+
+
 def _driver_keys() -> dict[str, str]:
     """The variables holding the keys this driver checked, for workers started without
-    them: sent as an argument of the unit's task, not its runtime_env (which the cluster
-    keeps in its job records and shows on its dashboard). A key is registered stripped;
-    its variable may hold it with a newline."""
+    them: sent as an argument of each unit's call, not the workers' runtime_env (which
+    the cluster keeps in its job records and shows on its dashboard). A key is
+    registered stripped; its variable may hold it with a newline."""
     return {name: value for name, value in os.environ.items() if value.strip() in KEYS}
 
 
@@ -245,10 +335,11 @@ def _report_start(job: _Running, reporter: Reporter, log: Path | None = None) ->
         reporter.unit_started(job.unit, log)
 
 
-def _connect(ray: Any, address: str | None) -> None:
-    """`ray.init`: a cluster at `address`, else a local instance; one line when it fails."""
+def _connect(ray: Any, address: str | None) -> bool:
+    """`ray.init`: a cluster at `address`, else a local instance; one line when it fails.
+    False: this process was already connected (by its caller, who disconnects)."""
     if ray.is_initialized():
-        return
+        return False
     if address and address not in ("auto", "local") and "://" not in address:
         _reachable(address)
     options: dict[str, Any] = {
@@ -264,6 +355,7 @@ def _connect(ray: Any, address: str | None) -> None:
     except Exception as exc:  # ConnectionError, RuntimeError, Ray's own: all one line
         where = "a local Ray instance" if address == "local" else f"the Ray cluster at {address}"
         raise InputError(f"cannot connect to {where}: {_first_line(exc)}") from None
+    return True
 
 
 def _reachable(address: str) -> None:

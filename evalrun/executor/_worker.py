@@ -1,9 +1,12 @@
-"""What a Ray worker runs: one unit of a set, into the set's log dir.
+"""What a Ray worker runs: units of a set, into the set's log dir.
 
-The Ray task may run more than once: when its worker dies, Ray runs it again (its
-`max_retries`). The unit's marker then names the log the dead attempt was writing, and
-the new attempt resumes that log through eval-retry's path: its finished samples are
-copied, the rest run, and every (sample, epoch) is in the new log once.
+A worker is a `Runner` actor: a process started once for the set, with evalrun already
+imported, that runs the units the driver hands it one after another, several at once
+(a thread each, as many as the CPUs it holds). A unit's call may run more than once:
+when the worker dies, Ray restarts it and runs its calls again (`max_task_retries`).
+The unit's marker then names the log the dead attempt was writing, and the new attempt
+resumes that log through eval-retry's path: its finished samples are copied, the rest
+run, and every (sample, epoch) is in the new log once.
 """
 
 from __future__ import annotations
@@ -52,14 +55,38 @@ def run_packed(packed: dict[str, Any], coordinator: Any, secrets: dict[str, str]
         unit = api._resume_unit(summary, packed["given"], packed["model_args"])
     unit = unit or unpack(packed)
     owner = f"{packed['token']}/{uuid.uuid4().hex[:8]}"
+    limits: list[SharedLimit] = []
 
     def shared(endpoint: str, total: int) -> SharedLimit:
-        return SharedLimit(coordinator, endpoint, total, owner)
+        limits.append(SharedLimit(coordinator, endpoint, total, owner))
+        return limits[-1]
 
     pool = api._models([unit], api._pool(unit.config, packed["aliases"], shared))
     control = DriverStop(coordinator=coordinator)
-    (result,) = api._run([unit], pool, _Marking(marker), control, True, 1)
+    try:
+        (result,) = api._run([unit], pool, _Marking(marker), control, True, 1)
+    finally:
+        for limit in limits:  # the slots the unit leased, back for the others
+            limit.close()
     return str(result.log_path)
+
+
+class Runner:
+    """A set's worker process on the cluster (a threaded Ray actor): `run` is one unit.
+    Its process serves this set's job only (the API keys `run` sets in its environment
+    are the set's)."""
+
+    def __init__(self) -> None:
+        # what every unit needs, imported once, before the driver's first unit arrives
+        import evalrun.api
+        import evalrun.log
+        import evalrun.model  # noqa: F401
+
+    def run(self, packed: dict[str, Any], coordinator: Any, secrets: dict[str, str]) -> str:
+        return run_packed(packed, coordinator, secrets)
+
+    def probe(self, log_dir: str, name: str) -> None:
+        probe(log_dir, name)
 
 
 def probe(log_dir: str, name: str) -> None:
