@@ -9,7 +9,8 @@ with the local executor; with `--executor ray` on a local instance started befor
 (`ray start --head --num-cpus 8`: logical CPUs, one per unit in flight, since a
 latency-bound unit needs no core of its own), which is the cluster case; the scheduling
 overhead per unit ((Ray - local) / units); what connecting costs alone; and, for
-reference, `--executor ray` with no address (the command starts its own instance).
+reference, `--executor ray` with no address (the command starts its own instance, with a
+CPU per core: on 2 cores, 2 units at once).
 """
 
 from __future__ import annotations
@@ -93,8 +94,8 @@ def main() -> None:
             durations = [float((s.stats or {})["duration"]) for s in summaries]
             print(f"  Ray, local instance: {ray.seconds:.2f} s, "
                   f"{100 * (ray.seconds / local.seconds - 1):+.0f}% vs local; units started "
-                  f"{starts[0]:.1f}-{starts[-1]:.1f} s after the command (a worker process "
-                  f"each, started for the set) and took {min(durations):.2f}-"
+                  f"{starts[0]:.1f}-{starts[-1]:.1f} s after the command (once connected and "
+                  f"the set's worker process started) and took {min(durations):.2f}-"
                   f"{max(durations):.2f} s each")  # fmt: skip
             overhead = (ray.seconds - local.seconds) / UNITS
             print(f"  scheduling overhead per unit: {overhead * 1000:.0f} ms ((Ray - local) / "
