@@ -436,6 +436,33 @@ def test_a_tool_timeout_is_fed_back_and_the_loop_goes_on(tmp_path: Path) -> None
     assert (trajectory.end, trajectory.turns, trajectory.tool_errors) == ("submit", 2, 1)
 
 
+DOZE = '''
+def doze(seconds: float) -> str:
+    """Block the thread.
+
+    Args:
+        seconds: how long.
+    """
+    time.sleep(seconds)
+    return "woke"
+'''
+
+
+def test_a_sync_tool_abandoned_at_its_timeout_does_not_hold_the_process_at_exit(
+    tmp_path: Path,
+) -> None:
+    """The call's thread sleeps on for 60 s after the run ends; the process exits anyway
+    (tool threads are daemons: a pool joined at exit would wait for it)."""
+    rules = [rule("timed out", call("submit", answer="42")), rule(".", call("doze", seconds=60))]
+    body = "tools: [submit, {python: 'MOD:doze', timeout: 0.2}]\nsolver: [agent]\n"
+    task = task_file(tmp_path, body, rules, extra=DOZE)
+    result = run_evalrun("eval", str(task), "--log-dir", str(tmp_path / "logs"), timeout=30)
+    assert result.code == 0, result.err
+    sample = only_sample(read_log(next((tmp_path / "logs").glob("*.eval"))))
+    assert steps(sample)[1]["error"] == "`doze` timed out after 0.2 s"
+    assert sample.scores["match"].value == "C"
+
+
 def test_a_long_output_is_capped_in_the_message_and_the_step(tmp_path: Path) -> None:
     rules = [
         rule("output truncated", call("submit", answer="42")),

@@ -15,16 +15,15 @@ import asyncio
 import functools
 import inspect
 import json
-import os
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
 from evalrun.tools._schema import function_schema
+from evalrun.tools._threads import run_in_thread
 
 #: seconds a call may take before it is abandoned with an error result
 DEFAULT_TIMEOUT = 60.0
@@ -119,12 +118,8 @@ class Tool:
                 async with asyncio.timeout(self.timeout):
                     value = await self.function(*args, **values)
             else:
-                # asyncio's own executor call, not anyio.to_thread: a third of the cost per
-                # call (tests/bench/agents.py), and the loop is always asyncio's (api.run)
-                loop = asyncio.get_running_loop()
-                running = loop.run_in_executor(
-                    _threads(), functools.partial(self.function, *args, **values)
-                )
+                # on evalrun's tool threads (`_threads.py`: daemon threads, cheap per call)
+                running = run_in_thread(functools.partial(self.function, *args, **values))
                 value = await asyncio.wait_for(running, self.timeout)
                 if inspect.isawaitable(value):  # a callable object with an async __call__
                     async with asyncio.timeout(self.timeout):
@@ -144,22 +139,6 @@ class Tool:
         except Exception as exc:
             return failed(f"`{self.name}` returned a value that is not text nor JSON: {exc}")
         return ToolResult(cap(text, self.max_output), None, seconds)
-
-
-#: threads that run sync tools, shared by every sample (`EVALRUN_TOOL_THREADS`): few, since
-#: many threads contend for the GIL with the event loop (tests/bench/agents.py: 64 threads
-#: halve the turns/s of 4-8); a tool that waits on I/O should be async instead
-TOOL_THREADS = 8
-_pool: ThreadPoolExecutor | None = None
-
-
-def _threads() -> ThreadPoolExecutor:
-    global _pool
-    if _pool is None:
-        setting = os.environ.get("EVALRUN_TOOL_THREADS", "")
-        threads = int(setting) if setting.isdigit() and int(setting) > 0 else TOOL_THREADS
-        _pool = ThreadPoolExecutor(threads, thread_name_prefix="evalrun-tool")
-    return _pool
 
 
 def tool(
