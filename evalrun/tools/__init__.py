@@ -21,8 +21,9 @@ await adder.call({"a": "two"})         # an error result the model can read; nev
 - `_tool.py`: `Tool`, `ToolResult`, `tool()`: validation, timeout, output cap, errors as results.
 - `_builtins.py`: `calculator` (on `evalrun.expr`, no Python eval), `submit`, `think`.
 - `_load.py`: `tools:` declarations in a task file, built with located errors.
+- `_threads.py`: the daemon threads sync tools run on.
 
-The agent loop that offers these to a model is not here yet (issue 15's `agent` step).
+The loop that offers tools to a model is a solver step: `evalrun/solver/_agent.py`.
 """
 
 from evalrun.tools._builtins import BUILTINS, THOUGHT_NOTED, calculator, submit, think
