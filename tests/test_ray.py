@@ -8,6 +8,7 @@ file system: a log dir there is one the workers cannot write, though the driver 
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import shutil
@@ -154,6 +155,51 @@ def test_a_set_on_ray_writes_the_logs_the_local_executor_writes(
     again = on_ray(cluster, "eval-set", *common, "--log-dir", str(logs), cwd=tmp_path)
     assert again.code == 0, again.output
     assert state(logs) == before
+
+
+#: a job that holds one of the cluster's CPUs for a while (an actor), then leaves
+HOLD_ONE_CPU = """
+import sys, time, ray
+ray.init(address=sys.argv[1], logging_level="ERROR")
+class Hold:
+    def ready(self): return True
+hold = ray.remote(num_cpus=1)(Hold).remote()
+ray.get(hold.ready.remote())
+print("held", flush=True)
+time.sleep(float(sys.argv[2]))
+ray.kill(hold)
+print("released", time.time(), flush=True)
+"""
+
+
+def test_a_set_takes_the_cpus_that_free_up_while_it_runs(cluster: Cluster, tmp_path: Path) -> None:
+    """Another job holds one of the two CPUs as the set begins: the set starts on the one
+    free (one unit at a time, not waiting for both), and adds a worker when the other
+    frees up (two at a time from then on)."""
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD_ONE_CPU, cluster.address, "5"],
+        stdout=subprocess.PIPE, text=True, env={**os.environ, **RAY_ENV},
+    )  # fmt: skip
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+        paths = tasks(tmp_path, count=6)
+        logs = tmp_path / "logs"
+        result = on_ray(cluster, "eval-set", *paths, "-m", "mockllm/echo", "-M", "latency=0.1",
+                        "--max-samples", "1", "--log-dir", str(logs), "--display", "none",
+                        cwd=tmp_path)  # fmt: skip
+        released = float(holder.stdout.readline().split()[1])
+    finally:
+        holder.wait(30)
+    assert result.code == 0, result.output
+    spans = sorted(
+        (min(starts), max(starts))
+        for starts in ([s["started_at"] for s in raw_log(p)["samples"]] for p in logs_in(logs))
+    )
+    assert spans[0][0] < released
+    alone = [span for span in spans if span[1] < released]
+    assert alone and all(a[1] < b[0] for a, b in itertools.pairwise(alone))
+    overlaps = [sum(1 for a, b in spans if a <= t <= b) for t, _ in spans]
+    assert max(overlaps) == 2, (spans, released)
 
 
 def test_max_connections_holds_across_the_cluster(cluster: Cluster, tmp_path: Path) -> None:
@@ -440,7 +486,7 @@ def test_the_keys_sent_to_workers_are_those_the_driver_registered(
 
 def test_workers_are_sized_by_the_nodes_cpus() -> None:
     """A worker process per node, or per `UNITS_PER_WORKER` of its CPUs (sizes as even as
-    they go), never more units at once than the cluster has CPUs; no CPU yet: one unit."""
+    they go), never more units at once than the nodes have CPUs (free)."""
     from evalrun.executor._ray import UNITS_PER_WORKER, _sizes
 
     assert UNITS_PER_WORKER == 8
@@ -449,7 +495,7 @@ def test_workers_are_sized_by_the_nodes_cpus() -> None:
     assert _sizes([("a", 4)], 2) == [("a", 2)]
     assert _sizes([("a", 20), ("b", 4)], 30) == [("a", 7), ("a", 7), ("a", 6), ("b", 4)]
     assert _sizes([("a", 20), ("b", 4)], 22) == [("a", 7), ("a", 7), ("a", 6), ("b", 2)]
-    assert _sizes([], 5) == [(None, 1)]
+    assert _sizes([], 5) == []
 
 
 class _InProcess:

@@ -51,6 +51,8 @@ PROBE_TIMEOUT = 120.0
 WORKER_RETRIES = 3
 #: units one worker process runs at once, at most (a node with more CPUs gets more)
 UNITS_PER_WORKER = 8
+#: seconds between the driver's looks for free CPUs while units wait for a worker
+GROW = 2.0
 #: seconds between the driver's looks at its units
 POLL = 0.2
 
@@ -64,6 +66,8 @@ class _Worker:
     actor: Any
     size: int
     busy: int = 0
+    #: its probe of the log dir while it runs (a worker gets units once it passed)
+    probe: tuple[Any, str] | None = None
 
 
 @dataclass
@@ -106,15 +110,16 @@ class RayExecutor:
         resizes the cluster's)."""
         return SharedLimit(self.coordinator, endpoint, total, self.owner)
 
-    def _start_workers(self, slots: int) -> list[_Worker]:
-        """The set's `Runner` actors, for `slots` units at once in all, or as many as the
-        cluster's CPUs (see `_sizes`), started now (their processes start while the driver
-        goes on)."""
+    def _start_workers(self, sizes: list[tuple[str | None, int]]) -> list[_Worker]:
+        """`Runner` actors of these sizes (see `_sizes`), each on its node if it names
+        one, started now (their processes start while the driver goes on), each probing
+        the log dir (`_passed`)."""
         from evalrun.executor._worker import Runner
 
         actor = self.ray.remote(Runner)
+        name = f".evalrun-probe-{uuid.uuid4().hex[:12]}"
         workers = []
-        for node, size in _sizes(_node_cpus(self.ray), slots):
+        for n, (node, size) in enumerate(sizes):
             options: dict[str, Any] = {
                 "num_cpus": size,
                 "max_concurrency": size + 1,  # its units, and the probe
@@ -125,23 +130,23 @@ class RayExecutor:
                 from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
 
                 options["scheduling_strategy"] = NodeAffinitySchedulingStrategy(node, soft=True)
-            workers.append(_Worker(actor.options(**options).remote(), size))
+            handle = actor.options(**options).remote()
+            probe = (handle.probe.remote(str(self.log_dir), f"{name}-{n}"), f"{name}-{n}")
+            workers.append(_Worker(handle, size, probe=probe))
         return workers
 
-    def _probe(self, workers: list[_Worker]) -> None:
-        """Each worker writes a file into the log dir, as a unit's log will be, and the
-        driver must see it; an `InputError` (one line) when not."""
-        name = f".evalrun-probe-{uuid.uuid4().hex[:12]}"
-        names = [f"{name}-{n}" for n in range(len(workers))]
-        refs = [
-            w.actor.probe.remote(str(self.log_dir), n) for w, n in zip(workers, names, strict=True)
-        ]
+    def _passed(self, worker: _Worker, timeout: float | None = None) -> None:
+        """Wait for the worker's probe: it wrote a file into the log dir, as a unit's log
+        will be, and the driver must see it; an `InputError` (one line) when not."""
+        assert worker.probe is not None
+        ref, name = worker.probe
+        worker.probe = None
         where = Location(self.log_dir)
         try:
-            self.ray.get(refs, timeout=PROBE_TIMEOUT)
+            self.ray.get(ref, timeout=timeout)
         except self.ray.exceptions.GetTimeoutError:
             raise InputError(
-                f"no Ray worker answered within {PROBE_TIMEOUT:g}s (is the cluster busy?)", where
+                f"no Ray worker answered within {timeout:g}s (is the cluster busy?)", where
             ) from None
         except self.ray.exceptions.RayTaskError as exc:
             cause = exc.cause if isinstance(exc.cause, BaseException) else exc
@@ -149,14 +154,14 @@ class RayExecutor:
             raise InputError(f"the Ray workers cannot write the log dir: {reason}", where) from None
         except self.ray.exceptions.RayError as exc:  # a worker that could not start
             raise InputError(f"a Ray worker could not start: {_first_line(exc)}", where) from None
-        for written in (self.log_dir / n for n in names):
-            if not written.exists():
-                raise InputError(
-                    "the Ray workers write elsewhere: a file one wrote in the log dir is not "
-                    "here (on a cluster, the log dir must be on storage every node shares)",
-                    where,
-                )
-            written.unlink()
+        written = self.log_dir / name
+        if not written.exists():
+            raise InputError(
+                "the Ray workers write elsewhere: a file one wrote in the log dir is not "
+                "here (on a cluster, the log dir must be on storage every node shares)",
+                where,
+            )
+        written.unlink()
 
     def run(
         self,
@@ -193,13 +198,17 @@ class RayExecutor:
         given: dict[str, Any],
         aliases: dict[str, tuple[str, dict[str, Any]]],
     ) -> list[EvalResult]:
-        workers = self._start_workers(min(max_tasks or len(units), len(units)))
-        self._probe(workers)
+        # units at once: as many as the nodes have CPUs free now (or `max_tasks`); more
+        # workers as CPUs free up while units wait, up to `target`
+        target = min(max_tasks or len(units), len(units))
+        workers = self._start_workers(_sizes(_free_cpus(self.ray), target) or [(None, 1)])
+        for worker in workers:
+            self._passed(worker, PROBE_TIMEOUT)
+        growing, look = True, time.monotonic() + GROW
         markers = self.log_dir / MARKERS
         shutil.rmtree(markers, ignore_errors=True)  # a killed driver's: its workers died too
         markers.mkdir()
         secrets = _driver_keys()
-        cap = sum(worker.size for worker in workers)
         results: list[EvalResult | None] = [None] * len(units)
         waiting = [(0.0, index, unit) for index, unit in enumerate(units)]
         running: dict[Any, _Running] = {}
@@ -210,7 +219,8 @@ class RayExecutor:
         def submit(index: int, unit: Unit) -> None:
             token = uuid.uuid4().hex
             packed = pack(unit, log_dir=self.log_dir, given=given, aliases=aliases, token=token)
-            worker = max(workers, key=lambda w: w.size - w.busy)  # a free one: len < cap
+            ready = [w for w in workers if w.probe is None]
+            worker = max(ready, key=lambda w: w.size - w.busy)  # a free one: len < cap
             worker.busy += 1
             ref = worker.actor.run.remote(packed, self.coordinator, secrets)
             running[ref] = _Running(index, unit, Marker(self.log_dir, token), worker)
@@ -223,6 +233,20 @@ class RayExecutor:
                         self.coordinator.stop.remote(control.reason or "stopped")
                         stopped, waiting = waiting, []  # closed below as cancelled, as locally
                     now = time.monotonic()
+                    for worker in list(workers):  # a new worker's probe, if it is back
+                        if worker.probe and self.ray.wait([worker.probe[0]], timeout=0)[0]:
+                            try:
+                                self._passed(worker)
+                            except InputError:  # a node the log dir is not shared with?
+                                self.ray.kill(worker.actor, no_restart=True)
+                                workers.remove(worker)
+                                growing = False  # the set goes on with the workers it has
+                    cap = sum(w.size for w in workers if w.probe is None)
+                    grown = sum(w.size for w in workers)
+                    full = bool(waiting) and len(running) >= cap and grown < target
+                    if growing and full and now >= look:  # CPUs freed since: more workers
+                        look = now + GROW
+                        workers += self._start_workers(_sizes(_free_cpus(self.ray), target - grown))
                     waiting.sort(key=lambda item: (item[0], item[1]))
                     while waiting and waiting[0][0] <= now and len(running) < cap:
                         _, index, unit = waiting.pop(0)
@@ -293,18 +317,24 @@ class RayExecutor:
         return result_from_summary(read_summary(path))
 
 
-def _node_cpus(ray: Any) -> list[tuple[str, int]]:
-    """Each live node with a CPU: its id and its (whole) CPUs, the most first."""
-    nodes = [(n["NodeID"], int(n.get("Resources", {}).get("CPU", 0))) for n in ray.nodes()
-             if n.get("Alive")]  # fmt: skip
+def _free_cpus(ray: Any) -> list[tuple[str, int]]:
+    """Each live node with a CPU free now: its id and its free (whole) CPUs, the most
+    first (Ray's view per node; without it, the nodes' CPUs)."""
+    alive = {n["NodeID"]: n.get("Resources", {}) for n in ray.nodes() if n.get("Alive")}
+    try:
+        from ray._private.state import available_resources_per_node
+
+        free = available_resources_per_node()
+    except Exception:  # a developer API: a Ray without it counts the nodes' CPUs
+        free = alive
+    nodes = [(node, int(free.get(node, {}).get("CPU", 0))) for node in alive]
     return sorted((node for node in nodes if node[1] >= 1), key=lambda node: -node[1])
 
 
 def _sizes(nodes: list[tuple[str, int]], slots: int) -> list[tuple[str | None, int]]:
-    """The workers for `slots` units at once (at most as many as the nodes have CPUs):
-    the nodes with the most CPUs first, each with as many units as it has CPUs, in
-    processes of at most `UNITS_PER_WORKER` units (sizes as even as they go). No node
-    with a CPU yet (a cluster that scales up): one worker of one unit, anywhere."""
+    """Workers for `slots` units at once, at most as many as the `nodes` have CPUs: the
+    nodes with the most first, each with as many units as it has CPUs, in processes of
+    at most `UNITS_PER_WORKER` units (sizes as even as they go)."""
     sizes: list[tuple[str | None, int]] = []
     left = slots
     for node, cpus in nodes:
@@ -314,7 +344,7 @@ def _sizes(nodes: list[tuple[str, int]], slots: int) -> list[tuple[str | None, i
         count = -(-here // UNITS_PER_WORKER)
         sizes += [(node, here // count + (n < here % count)) for n in range(count)]
         left -= here
-    return sizes or [(None, 1)]
+    return sizes
 
 
 def _driver_keys() -> dict[str, str]:
