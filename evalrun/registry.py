@@ -12,6 +12,7 @@ import importlib
 import inspect
 import re
 import sys
+import threading
 import typing
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
@@ -273,12 +274,31 @@ def make_entry(kind: Kind, name: str, factory: Callable[..., Any], **info: Any) 
     return Entry(kind, name, factory, params, positional, takes_context, info)
 
 
+#: held while a loader imports the modules that register components: threads of one
+#: process (`eval-set --executor ray` runs several units in one worker) wait for the
+#: first one's import rather than see a half-filled registry. One lock for both loaders
+#: (no lock-order inversion should one ever run inside the other); re-entrant, so that
+#: an import that looks a name up in the loading thread does not deadlock
+_LOAD_LOCK = threading.RLock()
+#: the loaders running in the thread that holds `_LOAD_LOCK` (a re-entrant call returns
+#: at once: the import it would make is already under way, further up its stack)
+_LOADING: set[str] = set()
+
+
 def _load_builtins() -> None:
     global _BUILTINS_LOADED
-    if not _BUILTINS_LOADED:
+    if _BUILTINS_LOADED:  # the flag is only set once the import has finished
+        return
+    with _LOAD_LOCK:
+        if _BUILTINS_LOADED or "builtins" in _LOADING:
+            return
+        _LOADING.add("builtins")
+        try:
+            import evalrun.scorer
+            import evalrun.solver  # noqa: F401
+        finally:
+            _LOADING.discard("builtins")
         _BUILTINS_LOADED = True
-        import evalrun.scorer
-        import evalrun.solver  # noqa: F401
 
 
 _SURVEYS_LOADED = False
@@ -287,13 +307,22 @@ _SURVEYS_LOADED = False
 def _load_surveys() -> bool:
     """Register the survey components (the `interview` step, the `answered` scorer, the
     question types) on the first name the built-ins lack: building them costs ~0.2 s of
-    pydantic models that a task never needs. True when this call loaded them."""
+    pydantic models that a task never needs. True when this call loaded them (or
+    another thread did while this one waited: either way, a caller looks again)."""
     global _SURVEYS_LOADED
     if _SURVEYS_LOADED:
         return False
-    _SURVEYS_LOADED = True
-    import evalrun.survey._interview  # noqa: F401  (and the question types)
-
+    with _LOAD_LOCK:
+        if _SURVEYS_LOADED:
+            return True  # loaded by the thread this one waited for
+        if "surveys" in _LOADING:
+            return False
+        _LOADING.add("surveys")
+        try:
+            import evalrun.survey._interview  # noqa: F401  (and the question types)
+        finally:
+            _LOADING.discard("surveys")
+        _SURVEYS_LOADED = True
     return True
 
 

@@ -17,14 +17,19 @@ from __future__ import annotations
 import os
 import re
 import sys
+import threading
 from typing import Any, TextIO
 
 #: every registered key (mutated in place, never rebound: `if KEYS:` is the cheap test
 #: the per-sample paths make)
 KEYS: set[str] = set()
 #: every key as text, as bytes and as JSON escapes it, longest first (so that no key
-#: masks part of another)
+#: masks part of another). Never mutated: `remember` rebinds it to a new list, so a
+#: reader in another thread (several units run in threads of one Ray worker) that takes
+#: it once always sees a whole list, never one being sorted (which CPython empties)
 _FORMS: list[tuple[str, bytes, bytes]] = []
+#: held by `remember` while it updates `KEYS` and `_FORMS`
+_LOCK = threading.Lock()
 
 #: names of environment variables that hold credentials
 _SECRET_NAME = re.compile(r"KEY|TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIAL", re.IGNORECASE)
@@ -45,13 +50,20 @@ def read_key(variable: str) -> str | None:
 
 def remember(value: str) -> None:
     """Mask `value` wherever evalrun writes or prints from now on."""
+    global _FORMS
     value = value.strip()
-    if value and value not in KEYS:
-        import orjson  # the log's own encoder: a key is masked as the log spells it
+    if not value or value in KEYS:
+        return
+    import orjson  # the log's own encoder: a key is masked as the log spells it
 
+    with _LOCK:
+        if value in KEYS:  # remembered by another thread meanwhile
+            return
+        forms = [*_FORMS, (value, value.encode(), orjson.dumps(value)[1:-1])]
+        forms.sort(key=lambda form: -len(form[0]))
+        _FORMS = forms
+        # after `_FORMS`: whoever sees the key in `KEYS` (`if KEYS:`) finds it masked
         KEYS.add(value)
-        _FORMS.append((value, value.encode(), orjson.dumps(value)[1:-1]))
-        _FORMS.sort(key=lambda forms: -len(forms[0]))
 
 
 def remember_environment() -> None:
@@ -63,7 +75,7 @@ def remember_environment() -> None:
 
 def scrub(text: str) -> str:
     """`text` with every registered key replaced by `***`."""
-    for key, _, _ in _FORMS:
+    for key, _, _ in _FORMS:  # the list as it is now (`remember` rebinds, never mutates)
         if key in text:
             text = text.replace(key, MASK)
     return text
@@ -71,7 +83,7 @@ def scrub(text: str) -> str:
 
 def scrub_bytes(data: bytes) -> bytes:
     """Encoded JSON with every registered key masked (raw, or as JSON escapes it)."""
-    for _, raw, encoded in _FORMS:
+    for _, raw, encoded in _FORMS:  # as in `scrub`: one list, read once
         if raw in data:
             data = data.replace(raw, MASK.encode())
         if encoded != raw and encoded in data:

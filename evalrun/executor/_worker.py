@@ -80,7 +80,8 @@ class Runner:
         # what every unit needs, imported once, before the driver's first unit arrives
         import evalrun.api
         import evalrun.log
-        import evalrun.model  # noqa: F401
+        import evalrun.model
+        import evalrun.survey._interview  # noqa: F401  (registered before threads look them up)
 
     def run(self, packed: dict[str, Any], coordinator: Any, secrets: dict[str, str]) -> str:
         return run_packed(packed, coordinator, secrets)
