@@ -710,3 +710,46 @@ def test_each_epoch_has_its_own_complete_trajectory(tmp_path: Path) -> None:
         ]  # fmt: skip
         assert sample.scores["match"].value == "C"
         check_numbered(sample)
+
+
+def test_a_submitted_answer_stands_when_its_reply_crosses_the_message_limit(
+    tmp_path: Path,
+) -> None:
+    """system + user + the model's submit call fill `messages: 3`; the tool's reply would
+    be the 4th, but no turn reads it: the sample is scored on the submitted answer."""
+    rules = [rule(".", call("submit", answer="42"), output="thinking 41")]
+    body = "tools: [submit]\nsolver: [agent]\nlimits: {messages: 3}\n"
+    _, log = run(task_file(tmp_path, body, rules))
+    sample = only_sample(log)
+    assert (sample.answer, sample.limit, sample.scores["match"].value) == ("42", None, "C")
+    assert sample.trajectory is not None
+    assert (sample.trajectory.end, sample.trajectory.answer) == ("submit", "42")
+
+
+def test_an_oversized_agent_record_is_logged_without_its_trajectory(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The size guard counts the trajectory's text (it repeats the turns' and tools'), and
+    the error record put in the sample's place does not carry it."""
+    from evalrun.engine import _sample
+
+    monkeypatch.setattr(_sample, "MAX_RECORD_CHARS", 1_000)  # (a smaller bound, same code)
+    steps = [{"step": 1, "type": "tool", "output": "y" * 2_000}]
+    record = {"input": "q", "messages": [], "trajectory": {"steps": steps}}
+    line, whole = _sample.encode_record(record)
+    assert not whole
+    written = json.loads(line)
+    assert "trajectory" not in written and "too large" in written["error"]["message"]
+
+
+def test_a_builtin_given_a_timeout_runs_where_the_timeout_applies(tmp_path: Path) -> None:
+    """Built-ins run in the event loop (no thread, no timeout) unless a timeout is asked
+    for: then on a tool thread, where it holds."""
+    import evalrun
+
+    body = "tools: [calculator, {builtin: think, timeout: 5}]\nsolver: [agent]\n"
+    (task,) = evalrun.load_tasks(task_file(tmp_path, body, []))
+    assert [(t.name, t.inline, t.timeout) for t in task.tools] == [
+        ("calculator", True, 60.0),
+        ("think", False, 5.0),
+    ]

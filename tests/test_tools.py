@@ -287,6 +287,76 @@ def test_an_async_sleeper_times_out() -> None:
     assert call(made, {"seconds": 0}).output == "woke"
 
 
+def test_hung_calls_do_not_starve_the_calls_after_them() -> None:
+    """More hung calls than tool threads, each abandoned at its timeout: a thread starts
+    in each one's place, so a quick call after them runs (and is not timed out)."""
+    from evalrun.tools._threads import thread_count
+
+    def hang(seconds: float) -> str:
+        """Block."""
+        time.sleep(seconds)
+        return "woke"
+
+    def quick() -> str:
+        """Return at once."""
+        return "done"
+
+    hung, fast = tool(hang, timeout=0.1), tool(quick, timeout=2)
+
+    async def main() -> tuple[list[ToolResult], ToolResult]:
+        stuck = [hung.call({"seconds": 3}) for _ in range(thread_count() + 8)]
+        results = await asyncio.gather(*stuck)
+        return list(results), await fast.call({})
+
+    stuck, after = anyio.run(main)
+    assert {r.error for r in stuck} == {"`hang` timed out after 0.1 s"}
+    assert (after.output, after.error) == ("done", None)
+
+
+def test_a_calls_wait_for_a_thread_is_not_its_run_time() -> None:
+    """Calls queued behind busy threads are timed from their start: none times out."""
+    from evalrun.tools._threads import thread_count
+
+    def work(seconds: float) -> str:
+        """Block briefly."""
+        time.sleep(seconds)
+        return "ok"
+
+    made = tool(work, timeout=0.5)
+
+    async def main() -> list[ToolResult]:
+        # three rounds of 0.3 s each: the last round waits 0.6 s for a thread
+        calls = [made.call({"seconds": 0.3}) for _ in range(thread_count() * 3)]
+        return list(await asyncio.gather(*calls))
+
+    results = anyio.run(main)
+    assert {(r.output, r.error) for r in results} == {("ok", None)}
+
+
+def test_a_tools_own_timeout_error_and_stop_iteration_are_its_errors() -> None:
+    """Not taken for the call's timeout (nor, for StopIteration, lost on the way)."""
+
+    def fetch() -> str:
+        """Fetch."""
+        raise TimeoutError("read timed out")  # (what socket.timeout is)
+
+    def first() -> str:
+        """First."""
+        return next(iter([]))
+
+    async def afetch() -> str:
+        """Fetch."""
+        raise TimeoutError("upstream timed out")
+
+    start = time.perf_counter()
+    assert call(tool(fetch, timeout=30), {}).error == "TimeoutError: read timed out"
+    assert call(tool(fetch, timeout=None), {}).error == "TimeoutError: read timed out"
+    assert call(tool(afetch, timeout=30), {}).error == "TimeoutError: upstream timed out"
+    assert call(tool(afetch, timeout=None), {}).error == "TimeoutError: upstream timed out"
+    assert call(tool(first, timeout=30), {}).error == "RuntimeError: StopIteration: "
+    assert time.perf_counter() - start < 10
+
+
 def test_output_is_capped_with_a_marker() -> None:
     def dump(n: int) -> str:
         """Dump."""

@@ -116,6 +116,10 @@ def encode_record(record: dict[str, Any]) -> tuple[bytes, bool]:
     size = len(record["input"])
     for message in record["messages"]:  # (the answer is among them; a loop: per sample)
         size += len(message["content"])
+    trajectory = record.get("trajectory")
+    if trajectory is not None:  # an agent's steps repeat its turns' and tools' text
+        for step in trajectory["steps"]:
+            size += len(step.get("completion") or step.get("output") or "")
     if size > MAX_RECORD_CHARS:
         problem = f"the sample's text is too large to log ({size:,} characters)"
     else:
@@ -132,6 +136,7 @@ def encode_record(record: dict[str, Any]) -> tuple[bytes, bool]:
         scores={},
         error={"message": problem, "kind": "error", "limit": None, "traceback": None},
     )
+    record.pop("trajectory", None)
     return dumps(record), False
 
 

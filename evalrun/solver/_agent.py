@@ -157,15 +157,18 @@ def agent(
                     submitted = result.submitted
                 if result.error is not None and failed is None:
                     failed = (tool_call, result)
-            state.add_messages(replies)
-            if failed is not None and fail_on_error:
-                trajectory.finish("tool_error")
-                raise ToolFailed(f"tool `{failed[0].name}` failed: {failed[1].error}")
-            if submitted is not None:
+            if submitted is not None and not (failed is not None and fail_on_error):
+                # the loop ends with these replies: no turn reads them, so they cannot
+                # go past the message limit (the answer stands)
+                state.messages.extend(replies)
                 trajectory.answer = state.answer = submitted
                 state.output = replace(output, completion=submitted)  # what scorers read
                 trajectory.finish("submit")
                 return
+            state.add_messages(replies)
+            if failed is not None and fail_on_error:
+                trajectory.finish("tool_error")
+                raise ToolFailed(f"tool `{failed[0].name}` failed: {failed[1].error}")
         trajectory.finish("max_turns")
 
     return step

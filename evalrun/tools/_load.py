@@ -19,6 +19,7 @@ mistake is an `InputError` at the line and column of the declaration that made i
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from typing import TYPE_CHECKING, Annotated, Any
 
 from pydantic import Discriminator, Field, Tag
@@ -119,6 +120,8 @@ def _build_one(declaration: Any, at: BuildContext) -> tuple[Tool, tuple[str, ...
         return _builtin(declaration, at, ()), ()
     if isinstance(declaration, BuiltinToolSpec):
         made = _builtin(declaration.builtin, at, ("builtin",))
+        if declaration.timeout is not None:  # asked for: then on a thread, where it can apply
+            made = replace(made, inline=False)
         return _settings(made, declaration.timeout, declaration.max_output), ("builtin",)
     function = at.import_function(declaration.python, "python")
     try:
@@ -144,8 +147,6 @@ def _builtin(name: str, at: BuildContext, key: tuple[str, ...]) -> Tool:
 
 
 def _settings(made: Tool, timeout: float | None, max_output: int | None) -> Tool:
-    from dataclasses import replace
-
     return replace(
         made,
         timeout=timeout if timeout is not None else DEFAULT_TIMEOUT,

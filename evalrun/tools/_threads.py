@@ -1,4 +1,4 @@
-"""The threads sync tools run on: a few daemon threads shared by every sample.
+"""The threads sync tools run on: daemon threads shared by every sample.
 
 Not `concurrent.futures.ThreadPoolExecutor`: its threads are joined when the interpreter
 exits, so one call abandoned at its timeout (Python cannot stop a thread) would keep
@@ -10,6 +10,11 @@ three times as much per call (tests/bench/agents.py).
 few enough not to fight the event loop for the GIL (the bench's zero-latency turns/s:
 about 11,700 with 8 threads, 9,200 with 32, 8,100 with 64). A tool that waits on the
 network is best `async def`, which needs no thread at all.
+
+A call's timeout runs from when a thread starts it, not while it waits for a free one.
+A call abandoned at its timeout (or by its sample's time limit) still holds its thread
+until the function returns, so another thread is started in its place (up to
+`MAX_ABANDONED` at once): hung calls never starve the calls after them.
 """
 
 from __future__ import annotations
@@ -19,26 +24,67 @@ import contextlib
 import os
 import queue
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
 #: threads when `EVALRUN_TOOL_THREADS` does not say
 TOOL_THREADS = 32
+#: abandoned calls still running that get a thread in their place, at most
+MAX_ABANDONED = 256
 
-_Job = tuple[asyncio.AbstractEventLoop, "asyncio.Future[Any]", Callable[[], Any]]
-_jobs: queue.SimpleQueue[_Job] = queue.SimpleQueue()
+
+class CallTimedOut(Exception):
+    """The call ran past its timeout (counted from when a thread started it)."""
+
+
+class _Call:
+    __slots__ = ("abandoned", "finished", "function", "future", "loop", "started")
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, function: Callable[[], Any]) -> None:
+        self.loop = loop
+        self.future: asyncio.Future[Any] = loop.create_future()
+        self.function = function
+        #: `time.monotonic()` when a thread started it
+        self.started: float | None = None
+        self.finished = False
+        self.abandoned = False
+
+
+_jobs: queue.SimpleQueue[_Call] = queue.SimpleQueue()
+_lock = threading.Lock()
 _started = False
-_start_lock = threading.Lock()
+#: threads started in place of abandoned calls that are still running
+_extra = 0
 
 
-def run_in_thread(function: Callable[[], Any]) -> asyncio.Future[Any]:
-    """A future of `function()` run on a tool thread. Cancelling the future abandons the
-    call: a call not yet started is skipped, a running one finishes unseen."""
+async def call_in_thread(function: Callable[[], Any], timeout: float | None) -> Any:
+    """`function()` on a tool thread: its value, or its exception, or `CallTimedOut` once
+    it has run `timeout` seconds. Cancelled (the sample's time limit), the call is
+    abandoned: skipped if no thread has started it, else left to finish unseen."""
     _start()
-    loop = asyncio.get_running_loop()
-    future: asyncio.Future[Any] = loop.create_future()
-    _jobs.put((loop, future, function))
-    return future
+    call = _Call(asyncio.get_running_loop(), function)
+    _jobs.put(call)
+    try:
+        if timeout is None:
+            return await call.future
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                async with asyncio.timeout(deadline - time.monotonic()) as scope:
+                    return await asyncio.shield(call.future)
+            except TimeoutError:
+                if not scope.expired():  # the function's own TimeoutError
+                    raise
+            # the deadline passed: it counts from the call's start, not its wait for a thread
+            started = call.started
+            deadline = (started if started is not None else time.monotonic()) + timeout
+            if started is not None and deadline <= time.monotonic():
+                _abandon(call)
+                raise CallTimedOut
+    except asyncio.CancelledError:
+        _abandon(call)
+        raise
 
 
 def thread_count() -> int:
@@ -50,40 +96,59 @@ def _start() -> None:
     global _started
     if _started:
         return
-    with _start_lock:
+    with _lock:
         if not _started:
-            for number in range(thread_count()):
-                name = f"evalrun-tool-{number}"
-                threading.Thread(target=_work, name=name, daemon=True).start()
+            for _ in range(thread_count()):
+                _thread()
             _started = True
 
 
-def _work() -> None:
-    while True:
-        loop, future, function = _jobs.get()
-        if future.cancelled():  # abandoned before it started
-            continue
-        try:
-            value = function()
-        except BaseException as exc:  # handed to the caller, whatever it is
-            _settle(loop, future, None, exc)
-        else:
-            _settle(loop, future, value, None)
+def _thread() -> None:
+    threading.Thread(target=_work, name="evalrun-tool", daemon=True).start()
 
 
-def _settle(
-    loop: asyncio.AbstractEventLoop,
-    future: asyncio.Future[Any],
-    value: Any,
-    error: BaseException | None,
-) -> None:
-    def settle() -> None:
-        if future.cancelled():
+def _abandon(call: _Call) -> None:
+    """Nobody waits for `call` any more: skip it if it has not started; if it is running,
+    start a thread in its place (its own ends when the call returns)."""
+    global _extra
+    call.future.cancel()
+    with _lock:
+        if call.started is None or call.finished or _extra >= MAX_ABANDONED:
             return
-        if error is not None:
-            future.set_exception(error)
-        else:
-            future.set_result(value)
+        call.abandoned = True
+        _extra += 1
+    _thread()
 
-    with contextlib.suppress(RuntimeError):  # the run's loop closed: nobody waits any more
-        loop.call_soon_threadsafe(settle)
+
+def _work() -> None:
+    global _extra
+    while True:
+        call = _jobs.get()
+        with _lock:
+            if call.future.cancelled():  # abandoned before it started
+                continue
+            call.started = time.monotonic()
+        error: BaseException | None = None
+        value: Any = None
+        try:
+            value = call.function()
+        except StopIteration as exc:  # a future cannot hold one (asyncio refuses it)
+            error = RuntimeError(f"StopIteration: {exc}")
+        except BaseException as exc:  # handed to the caller, whatever it is
+            error = exc
+        with _lock:
+            call.finished = True
+            if call.abandoned:  # a thread took this one's place: this one ends
+                _extra -= 1
+                return
+        with contextlib.suppress(RuntimeError):  # the run's loop closed: nobody waits
+            call.loop.call_soon_threadsafe(_settle, call.future, value, error)
+
+
+def _settle(future: asyncio.Future[Any], value: Any, error: BaseException | None) -> None:
+    if future.cancelled():
+        return
+    if error is not None:
+        future.set_exception(error)
+    else:
+        future.set_result(value)

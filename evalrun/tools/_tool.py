@@ -23,7 +23,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from evalrun.tools._schema import function_schema
-from evalrun.tools._threads import run_in_thread
+from evalrun.tools._threads import CallTimedOut, call_in_thread
 
 #: seconds a call may take before it is abandoned with an error result
 DEFAULT_TIMEOUT = 60.0
@@ -111,26 +111,30 @@ class Tool:
             return failed(_explain(self.name, exc))
         values = {name: getattr(validated, name) for name in type(validated).model_fields}
         args = [values.pop(name) for name in self.positional]
+        call = functools.partial(self.function, *args, **values)
+        timed_out = f"`{self.name}` timed out after {self.timeout or 0:g} s"
+        scope: asyncio.Timeout | None = None
         try:
             if self.inline:
-                value = self.function(*args, **values)
+                value = call()
             elif inspect.iscoroutinefunction(self.function):
-                async with asyncio.timeout(self.timeout):
-                    value = await self.function(*args, **values)
-            else:
-                # on evalrun's tool threads (`_threads.py`: daemon threads, cheap per call)
-                running = run_in_thread(functools.partial(self.function, *args, **values))
-                value = await asyncio.wait_for(running, self.timeout)
+                async with asyncio.timeout(self.timeout) as scope:
+                    value = await call()
+            else:  # on evalrun's tool threads (`_threads.py`), timed from their start
+                value = await call_in_thread(call, self.timeout)
                 if inspect.isawaitable(value):  # a callable object with an async __call__
-                    async with asyncio.timeout(self.timeout):
+                    async with asyncio.timeout(self.timeout) as scope:
                         value = await value
-        except TimeoutError:
-            return failed(f"`{self.name}` timed out after {self.timeout:g} s")
+        except CallTimedOut:
+            return failed(timed_out)
+        except TimeoutError as exc:
+            if scope is not None and scope.expired():
+                return failed(timed_out)
+            return failed(_described(exc))  # the function's own (a socket's, say)
         except ToolError as exc:
             return failed(str(exc) or type(exc).__name__)
         except (Exception, SystemExit) as exc:
-            message = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
-            return failed(message)
+            return failed(_described(exc))
         seconds = time.perf_counter() - start
         if isinstance(value, Submission):
             return ToolResult("Answer submitted.", None, seconds, value.answer)
@@ -205,6 +209,11 @@ def _explain(name: str, exc: ValidationError) -> str:
                 got = got[:77] + "..."
             problems.append(f"argument `{where}`: {error['msg']} (got {got})")
     return f"invalid arguments for `{name}`: " + "; ".join(problems)
+
+
+def _described(exc: BaseException) -> str:
+    """An exception as the model reads it: its type, and its message when it has one."""
+    return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
 
 
 def _text(value: Any) -> str:
