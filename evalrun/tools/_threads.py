@@ -39,7 +39,7 @@ class CallTimedOut(Exception):
 
 
 class _Call:
-    __slots__ = ("abandoned", "finished", "function", "future", "loop", "started")
+    __slots__ = ("abandoned", "finished", "function", "future", "loop", "started", "timer")
 
     def __init__(self, loop: asyncio.AbstractEventLoop, function: Callable[[], Any]) -> None:
         self.loop = loop
@@ -49,6 +49,7 @@ class _Call:
         self.started: float | None = None
         self.finished = False
         self.abandoned = False
+        self.timer: asyncio.TimerHandle | None = None
 
 
 _jobs: queue.SimpleQueue[_Call] = queue.SimpleQueue()
@@ -65,26 +66,30 @@ async def call_in_thread(function: Callable[[], Any], timeout: float | None) -> 
     _start()
     call = _Call(asyncio.get_running_loop(), function)
     _jobs.put(call)
+    if timeout is not None:  # a timer, not a cancel scope: the cheapest per call
+        call.timer = call.loop.call_later(timeout, _check, call, timeout)
     try:
-        if timeout is None:
-            return await call.future
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                async with asyncio.timeout(deadline - time.monotonic()) as scope:
-                    return await asyncio.shield(call.future)
-            except TimeoutError:
-                if not scope.expired():  # the function's own TimeoutError
-                    raise
-            # the deadline passed: it counts from the call's start, not its wait for a thread
-            started = call.started
-            deadline = (started if started is not None else time.monotonic()) + timeout
-            if started is not None and deadline <= time.monotonic():
-                _abandon(call)
-                raise CallTimedOut
+        return await call.future
     except asyncio.CancelledError:
         _abandon(call)
         raise
+    finally:
+        if call.timer is not None:
+            call.timer.cancel()
+
+
+def _check(call: _Call, timeout: float) -> None:
+    """The call's timer: time it out if it has run `timeout` seconds, else look again
+    when it will have (its wait for a thread does not count)."""
+    if call.future.done():
+        return
+    started, now = call.started, time.monotonic()
+    if started is None or started + timeout > now:
+        wait = timeout if started is None else started + timeout - now
+        call.timer = call.loop.call_later(wait, _check, call, timeout)
+        return
+    call.future.set_exception(CallTimedOut())
+    _abandon(call)
 
 
 def thread_count() -> int:
@@ -111,7 +116,7 @@ def _abandon(call: _Call) -> None:
     """Nobody waits for `call` any more: skip it if it has not started; if it is running,
     start a thread in its place (its own ends when the call returns)."""
     global _extra
-    call.future.cancel()
+    call.future.cancel()  # (no-op when timed out: then done already)
     with _lock:
         if call.started is None or call.finished or _extra >= MAX_ABANDONED:
             return
@@ -125,7 +130,7 @@ def _work() -> None:
     while True:
         call = _jobs.get()
         with _lock:
-            if call.future.cancelled():  # abandoned before it started
+            if call.future.done():  # abandoned before it started
                 continue
             call.started = time.monotonic()
         error: BaseException | None = None
@@ -146,7 +151,7 @@ def _work() -> None:
 
 
 def _settle(future: asyncio.Future[Any], value: Any, error: BaseException | None) -> None:
-    if future.cancelled():
+    if future.done():  # abandoned, or timed out, meanwhile
         return
     if error is not None:
         future.set_exception(error)
