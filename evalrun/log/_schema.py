@@ -150,6 +150,10 @@ class LimitRecord(_Record):
     message: str
 
 
+#: why an agent's loop ended (see `TrajectoryRecord.end`)
+TrajectoryEnd = Literal["submit", "no_tool_calls", "max_turns", "limit", "tool_error", "error"]
+
+
 class TrajectoryStepRecord(_Record):
     """One step of an agent's loop: a model turn (`type: model`) or a tool call's outcome
     (`type: tool`). `step` counts from 1 in the order the steps happened."""
@@ -191,7 +195,7 @@ class TrajectoryRecord(_Record):
     tool_errors: int
     #: `submit`, `no_tool_calls`, `max_turns`, `limit` (the sample's `limit` says which),
     #: `tool_error` (`tool_errors: fail`) or `error` (the sample's `error` says what)
-    end: Literal["submit", "no_tool_calls", "max_turns", "limit", "tool_error", "error"] | None
+    end: TrajectoryEnd | None
     #: what the model submitted, if it did
     answer: str | None
     time: float

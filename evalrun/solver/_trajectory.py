@@ -7,16 +7,12 @@ once as the loop runs: writing the record is then a reference, not a conversion,
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from evalrun.log._schema import TrajectoryEnd as End
     from evalrun.model import ModelOutput, ToolCall
     from evalrun.tools import ToolResult
-
-#: why a trajectory ended: the model submitted, answered without calling a tool, used its
-#: turns; a sample limit stopped it; a tool failed under `tool_errors: fail`; or another
-#: error (a model's) ended the sample
-End = Literal["submit", "no_tool_calls", "max_turns", "limit", "tool_error", "error"]
 
 
 class Trajectory:
