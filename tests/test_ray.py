@@ -158,15 +158,18 @@ def test_a_set_on_ray_writes_the_logs_the_local_executor_writes(
 
 
 #: a job that holds one of the cluster's CPUs for a while (an actor), then leaves
+#: holds a CPU until the set's second unit has begun (its first then ran alone), at most 60 s
 HOLD_ONE_CPU = """
-import sys, time, ray
+import pathlib, sys, time, ray
 ray.init(address=sys.argv[1], logging_level="ERROR")
 class Hold:
     def ready(self): return True
 hold = ray.remote(num_cpus=1)(Hold).remote()
 ray.get(hold.ready.remote())
 print("held", flush=True)
-time.sleep(float(sys.argv[2]))
+logs, deadline = pathlib.Path(sys.argv[2]), time.monotonic() + 60
+while len(list(logs.glob("*.eval"))) < 2 and time.monotonic() < deadline:
+    time.sleep(0.05)
 ray.kill(hold)
 print("released", time.time(), flush=True)
 """
@@ -176,15 +179,15 @@ def test_a_set_takes_the_cpus_that_free_up_while_it_runs(cluster: Cluster, tmp_p
     """Another job holds one of the two CPUs as the set begins: the set starts on the one
     free (one unit at a time, not waiting for both), and adds a worker when the other
     frees up (two at a time from then on)."""
+    logs = tmp_path / "logs"
     holder = subprocess.Popen(
-        [sys.executable, "-c", HOLD_ONE_CPU, cluster.address, "5"],
+        [sys.executable, "-c", HOLD_ONE_CPU, cluster.address, str(logs)],
         stdout=subprocess.PIPE, text=True, env={**os.environ, **RAY_ENV},
     )  # fmt: skip
     try:
         assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
         paths = tasks(tmp_path, count=6)
-        logs = tmp_path / "logs"
-        result = on_ray(cluster, "eval-set", *paths, "-m", "mockllm/echo", "-M", "latency=0.1",
+        result = on_ray(cluster, "eval-set", *paths, "-m", "mockllm/echo", "-M", "latency=0.25",
                         "--max-samples", "1", "--log-dir", str(logs), "--display", "none",
                         cwd=tmp_path)  # fmt: skip
         released = float(holder.stdout.readline().split()[1])
