@@ -6,8 +6,8 @@ result tells the next rule which step comes next), then `submit`s. So each turn 
 model call, one tool call and its result, all recorded in the log. Two variants: the tool
 as a sync function (run in a worker thread, as every sync tool is, so it can time out)
 and as an async one. Prints turns/s in the engine (the run's own duration, from its log)
-and from process start, and the process's peak RSS (each the median of three runs, the
-range beside it).
+and from process start, the process's peak RSS (each the median of three runs, the
+range beside it), and the `.eval` log's size per trajectory (every step recorded).
 Target: >= 5,000 turns/s in the engine, so that agent runs stay bound by the model.
 """
 
@@ -113,10 +113,12 @@ def main(trajectories: int) -> None:
             rates = sorted(turns / seconds for _, seconds in runs)
             starts = sorted(turns / m.seconds for m, _ in runs)
             rss = statistics.median(m.peak_rss_mb for m, _ in runs)
+            size = next((Path(folder) / f"logs-{variant}-0").glob("*.eval")).stat().st_size
             verdict = "PASS" if statistics.median(rates) >= 5_000 else "MISS"
             print(f"  {variant:>5} tool: {statistics.median(rates):7,.0f} turns/s in the engine "
                   f"(runs {rates[0]:,.0f}-{rates[-1]:,.0f}); {statistics.median(starts):6,.0f} "
-                  f"from process start; peak RSS {rss:.0f} MB  [{verdict}: target 5,000]")  # fmt: skip
+                  f"from process start; peak RSS {rss:.0f} MB; log {size / trajectories:,.0f} "
+                  f"bytes per trajectory  [{verdict}: target 5,000]")  # fmt: skip
 
 
 if __name__ == "__main__":
