@@ -9,14 +9,14 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
 from conftest import logs_in, raw_log, run_forked, write_jsonl
 from fake_openai import FakeOpenAI
+from test_retry import wait_for_samples
 
-from evalrun.log import SampleCounts, read_summary
+from evalrun.log import SampleCounts
 
 #: the tool the task files below declare (`{python: "agent_steps:step"}`), beside them
 STEPS_MODULE = '''
@@ -126,20 +126,6 @@ def without_times(trajectory: dict[str, Any]) -> dict[str, Any]:
 # -- 1. eval-retry of a killed agentic run ---------------------------------------------
 
 
-def wait_for_samples(logs: Path, count: int, proc: subprocess.Popen[str]) -> Path:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        assert proc.poll() is None, proc.communicate()
-        for path in logs_in(logs):
-            try:
-                if read_summary(path).samples_done >= count:
-                    return path
-            except Exception:
-                pass
-        time.sleep(0.02)
-    raise AssertionError(f"no log in {logs} reached {count} samples")
-
-
 def test_eval_retry_of_a_killed_agentic_run_completes_every_trajectory_once(
     tmp_path: Path,
 ) -> None:
@@ -153,7 +139,7 @@ def test_eval_retry_of_a_killed_agentic_run_completes_every_trajectory_once(
         cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
     try:
-        path = wait_for_samples(logs, 12, proc)
+        path = wait_for_samples(logs, 12, proc=proc)
     finally:
         proc.kill()
         proc.communicate()
@@ -332,23 +318,10 @@ def test_malformed_tool_arguments_from_the_server_are_fed_back_not_a_sample_erro
 
 # -- 3. the calculator cannot run code, through the agent ------------------------------
 
-#: the payloads of tests/test_survey_errors.py (its rule expressions, which touch MARKER
-#: in the run's folder); those of tests/test_tools.py and tests/test_expr.py are imported
-SURVEY_ATTACKS = [
-    "__import__('os').system('touch MARKER')",
-    "().__class__.__bases__",
-    "q1.__class__",
-    "open('MARKER', 'w')",
-    "(lambda: __import__('os').system('touch MARKER'))()",
-    "[__import__('os').system('touch MARKER') for x in q1]",
-    "import os",
-    "q1[0]",
-    'exec(\'open("MARKER", "w")\')',
-]
-
 
 def attacks(marker: Path) -> list[str]:
     from test_expr import ATTACKS as EXPR_ATTACKS
+    from test_survey_errors import ATTACKS as SURVEY_ATTACKS
     from test_tools import ATTACKS as TOOL_ATTACKS
 
     found = [a.format(marker=marker) for a in [*TOOL_ATTACKS, *EXPR_ATTACKS]] + SURVEY_ATTACKS

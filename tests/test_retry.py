@@ -43,18 +43,24 @@ def start(task: Path, logs: Path, *options: str) -> subprocess.Popen[str]:
     )  # fmt: skip
 
 
-def wait_for_samples(logs: Path, count: int, timeout: float = 30) -> Path:
+def wait_for_samples(
+    logs: Path, count: int, timeout: float = 30, proc: subprocess.Popen[str] | None = None
+) -> Path:
+    """The first log in `logs` holding `count` finished samples (`proc`, when given, must
+    still be running meanwhile: a run that ended early fails the test at once)."""
     from evalrun.log import read_summary
 
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
+        if proc is not None:
+            assert proc.poll() is None, proc.communicate()
         for path in logs_in(logs):
             try:
                 if read_summary(path).samples_done >= count:
                     return path
             except Exception:
                 pass
-        time.sleep(0.1)
+        time.sleep(0.02)
     raise AssertionError(f"no log in {logs} reached {count} samples")
 
 

@@ -161,20 +161,22 @@ def test_a_scenario_file_missing_a_placeholder_fails_before_any_call(
     )
 
 
-@pytest.mark.parametrize(
-    "expression",
-    [
-        "__import__('os').system('touch MARKER')",
-        "().__class__.__bases__",
-        "q1.__class__",
-        "open('MARKER', 'w')",
-        "(lambda: __import__('os').system('touch MARKER'))()",
-        "[__import__('os').system('touch MARKER') for x in q1]",
-        "import os",
-        "q1[0]",
-        'exec(\'open("MARKER", "w")\')',
-    ],
-)
+#: rule expressions that would run code, if rules could (each touches MARKER in the run's
+#: folder); tests/test_agent_runs.py sends them to the calculator tool too
+ATTACKS = [
+    "__import__('os').system('touch MARKER')",
+    "().__class__.__bases__",
+    "q1.__class__",
+    "open('MARKER', 'w')",
+    "(lambda: __import__('os').system('touch MARKER'))()",
+    "[__import__('os').system('touch MARKER') for x in q1]",
+    "import os",
+    "q1[0]",
+    'exec(\'open("MARKER", "w")\')',
+]
+
+
+@pytest.mark.parametrize("expression", ATTACKS)
 def test_rule_expressions_cannot_run_code(tmp_path: Path, evalrun: Any, expression: str) -> None:
     path = tmp_path / "s.survey.yaml"
     quoted = expression.replace('"', '\\"')
