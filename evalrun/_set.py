@@ -105,8 +105,11 @@ def eval_set(
                                 run.max_tasks, again))  # fmt: skip
         else:  # as many at once as the cluster schedules, unless --max-tasks says
             cap = run.max_tasks if max_tasks_given else None
-            ran = iter(cluster.run(to_run, pool, reporter or NullReporter(), RunControl(),
-                                   handle_signals, cap, again, given, aliases))  # fmt: skip
+            try:
+                ran = iter(cluster.run(to_run, pool, reporter or NullReporter(), RunControl(),
+                                       handle_signals, cap, again, given, aliases))  # fmt: skip
+            finally:
+                cluster.close()
         results = [r if r is not None else next(ran) for r in results]
     final = [r for r in results if r is not None]
     for key, result in zip(keys, final, strict=True):

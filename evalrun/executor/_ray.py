@@ -105,6 +105,13 @@ class RayExecutor:
         coordinator = actor.options(name=f"evalrun-set-{uuid.uuid4().hex[:12]}").remote()
         return cls(ray, coordinator, log_dir, owned)
 
+    def close(self) -> None:
+        """Leave the cluster, if `connect` joined it; the set's actors end with it. Now,
+        not at exit: Ray's own exit handler takes longer."""
+        if self.owned:
+            self.owned = False
+            self.ray.shutdown()
+
     def limit(self, endpoint: str, total: int) -> SharedLimit:
         """An endpoint's limit for the driver's own models (a retry's `--retry-connections`
         resizes the cluster's)."""
@@ -176,28 +183,8 @@ class RayExecutor:
         aliases: dict[str, tuple[str, dict[str, Any]]],
     ) -> list[EvalResult]:
         """`api._run` on the cluster: one result per unit, in order (see the module's
-        docstring). `max_tasks` None: as many at once as the cluster schedules. Leaves
-        the cluster as it ends (if `connect` joined it): the set's actors end with it."""
-        try:
-            return self._run(units, pool, reporter, control, handle_signals, max_tasks, again,
-                             given, aliases)  # fmt: skip
-        finally:
-            if self.owned:  # now, not at exit: Ray's own exit handler takes longer
-                self.owned = False
-                self.ray.shutdown()
-
-    def _run(
-        self,
-        units: list[Unit],
-        pool: ModelPool,
-        reporter: Reporter,
-        control: RunControl,
-        handle_signals: bool,
-        max_tasks: int | None,
-        again: Again | None,
-        given: dict[str, Any],
-        aliases: dict[str, tuple[str, dict[str, Any]]],
-    ) -> list[EvalResult]:
+        docstring). `max_tasks` None: as many at once as the cluster schedules. The
+        caller leaves the cluster after (`close`)."""
         # units at once: as many as the nodes have CPUs free now (or `max_tasks`); more
         # workers as CPUs free up while units wait, up to `target`
         target = min(max_tasks or len(units), len(units))
